@@ -1,0 +1,1 @@
+"""The staff area: writing and managing posts."""

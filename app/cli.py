@@ -1,0 +1,60 @@
+"""``flask`` commands: accounts and demo content."""
+
+from __future__ import annotations
+
+import sys
+
+import click
+from flask import Flask
+from sqlalchemy import func
+
+from app.auth.passwords import MIN_PASSWORD_LENGTH, hash_password
+from app.extensions import db
+from app.models import Post, Role, User
+
+
+def register(app: Flask) -> None:
+    app.cli.add_command(create_user)
+    app.cli.add_command(demo_content)
+
+
+@click.command("create-user")
+@click.option("--email", required=True)
+@click.option("--name", required=True, help="Display name shown on bylines.")
+@click.option("--role", type=click.Choice([r.value for r in Role]), default=Role.AUTHOR.value)
+@click.option("--password-stdin", is_flag=True, help="Read the password from standard input.")
+def create_user(email: str, name: str, role: str, password_stdin: bool) -> None:
+    """Create a staff account."""
+    email = User.normalise_email(email)
+    if "@" not in email:
+        raise click.BadParameter("that is not an email address", param_hint="--email")
+    if db.session.scalar(db.select(User).where(User.email == email)):
+        raise click.ClickException(f"An account for {email} already exists.")
+    if password_stdin:
+        password = sys.stdin.readline().rstrip("\n")
+    else:
+        password = click.prompt("Password", hide_input=True, confirmation_prompt=True)
+    if len(password) < MIN_PASSWORD_LENGTH:
+        raise click.ClickException(
+            f"The password must have at least {MIN_PASSWORD_LENGTH} characters."
+        )
+    db.session.add(
+        User(email=email, display_name=name, role=role, password_hash=hash_password(password))
+    )
+    db.session.commit()
+    click.echo(f"Created {role} account for {email}.")
+
+
+@click.command("demo-content")
+@click.option(
+    "--if-empty", is_flag=True, help="Only load when the database has no posts (used by make run)."
+)
+def demo_content(if_empty: bool) -> None:
+    """Load demo authors and posts. Safe to run twice: existing demo posts are left alone."""
+    from app.demo import load_demo_content
+
+    if if_empty and db.session.scalar(db.select(func.count(Post.id))):
+        click.echo("The database already has posts; demo content not loaded.")
+        return
+    created = load_demo_content()
+    click.echo(f"Demo content: {created} posts added.")

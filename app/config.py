@@ -1,0 +1,78 @@
+"""Settings read from the environment, with defaults that are safe for a single-machine install."""
+
+from __future__ import annotations
+
+import os
+import secrets
+from pathlib import Path
+
+PROJECT_ROOT = Path(__file__).resolve().parent.parent
+DEFAULT_INSTANCE_PATH = PROJECT_ROOT / "instance"
+SECRET_KEY_FILE = "secret_key"  # noqa: S105 (a file name, not a secret)
+
+
+def _int(name: str, default: int) -> int:
+    value = os.environ.get(name)
+    return int(value) if value else default
+
+
+def _sqlite_url(instance_path: Path) -> str:
+    return f"sqlite:///{instance_path / 'broadside.sqlite3'}"
+
+
+def load_or_create_secret_key(instance_path: Path) -> str:
+    """Return the key stored in ``instance/secret_key``, creating it on first use.
+
+    A generated, persisted key keeps sessions valid across restarts without a secret in the repo.
+    """
+    key_file = instance_path / SECRET_KEY_FILE
+    if key_file.exists():
+        return key_file.read_text().strip()
+    instance_path.mkdir(parents=True, exist_ok=True)
+    key = secrets.token_hex(32)
+    key_file.write_text(key + "\n")
+    key_file.chmod(0o600)
+    return key
+
+
+class ConfigError(RuntimeError):
+    """Raised when a configuration would be unsafe to run with."""
+
+
+def build_config(instance_path: Path, environment: str | None = None) -> dict:
+    """Assemble the configuration mapping from environment variables."""
+    environment = environment or os.environ.get("BROADSIDE_ENV", "development")
+    redis_url = os.environ.get("REDIS_URL", "")
+    config: dict = {
+        "ENV_NAME": environment,
+        "SQLALCHEMY_DATABASE_URI": os.environ.get("DATABASE_URL") or _sqlite_url(instance_path),
+        "SITE_TITLE": os.environ.get("SITE_TITLE", "Broadside"),
+        "SITE_TAGLINE": os.environ.get("SITE_TAGLINE", "News, letters and reports"),
+        "SITE_TIMEZONE": os.environ.get("SITE_TIMEZONE", "UTC"),
+        "SITE_LANGUAGE": os.environ.get("SITE_LANGUAGE", "en"),
+        "POSTS_PER_PAGE": _int("POSTS_PER_PAGE", 10),
+        "ADMIN_POSTS_PER_PAGE": _int("ADMIN_POSTS_PER_PAGE", 25),
+        "REDIS_URL": redis_url,
+        "RATELIMIT_STORAGE_URI": redis_url or "memory://",
+        "RATELIMIT_HEADERS_ENABLED": True,
+        "LOGIN_RATE_LIMIT": os.environ.get("LOGIN_RATE_LIMIT", "10 per minute;50 per hour"),
+        "PASSWORD_HASH_METHOD": "scrypt",
+        "SESSION_COOKIE_HTTPONLY": True,
+        "SESSION_COOKIE_SAMESITE": "Lax",
+        "REMEMBER_COOKIE_HTTPONLY": True,
+        "REMEMBER_COOKIE_SAMESITE": "Lax",
+        "WTF_CSRF_TIME_LIMIT": None,
+    }
+    secret = os.environ.get("SECRET_KEY")
+    if environment == "production":
+        if not secret or len(secret) < 32:
+            raise ConfigError(
+                "Production needs SECRET_KEY set to a random value of at least 32 characters."
+            )
+        config.update(
+            SESSION_COOKIE_SECURE=True,
+            REMEMBER_COOKIE_SECURE=True,
+            PREFERRED_URL_SCHEME="https",
+        )
+    config["SECRET_KEY"] = secret or load_or_create_secret_key(instance_path)
+    return config

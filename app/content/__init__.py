@@ -1,0 +1,1 @@
+"""Content domain logic: HTML sanitising, Markdown rendering, slugs and excerpts."""

@@ -1,0 +1,42 @@
+"""Markdown to safe HTML.
+
+:func:`render_markdown` is meant to be called once, when a post is saved; store
+its result next to the source and serve that. Never call it per request: the
+Markdown parse plus sanitising is far too slow for the hot path.
+"""
+
+from __future__ import annotations
+
+from markdown_it import MarkdownIt
+
+from app.content.sanitize import sanitize_html
+
+__all__ = ["render_markdown"]
+
+# CommonMark with raw HTML enabled: authors may embed HTML, and imported
+# WordPress content is HTML. Everything the parser emits goes through
+# sanitize_html, so enabling raw HTML here does not widen what reaches readers.
+# (MarkdownIt instances hold no per-render state, so one shared instance is fine.)
+_markdown = (
+    MarkdownIt("commonmark", {"html": True})
+    .enable("table")
+    .enable("strikethrough", ignoreInvalid=True)
+)
+
+
+def render_markdown(source: str | None) -> str:
+    """Render CommonMark (+ tables, strikethrough) to sanitised HTML; ``""`` for empty input.
+
+    ``# Heading`` becomes ``<h2>``: the post title is the page's only ``<h1>``
+    and the sanitiser does not allow ``h1``, which would otherwise leave the
+    heading as bare text. Table column alignment is lost: markdown-it emits it
+    as a ``style`` attribute, which the sanitiser never allows.
+    """
+    if not source:
+        return ""
+    env: dict[str, object] = {}
+    tokens = _markdown.parse(source, env)
+    for token in tokens:
+        if token.tag == "h1" and token.type in ("heading_open", "heading_close"):
+            token.tag = "h2"
+    return sanitize_html(_markdown.renderer.render(tokens, _markdown.options, env))

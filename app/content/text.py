@@ -1,0 +1,101 @@
+"""Plain-text helpers for posts: slugs, tag-free text and excerpts.
+
+The results are plain text, not markup: templates must escape them as usual.
+"""
+
+from __future__ import annotations
+
+from html.parser import HTMLParser
+
+from slugify import slugify as _slugify
+
+__all__ = ["ELLIPSIS", "FALLBACK_SLUG", "derive_excerpt", "plain_text", "slugify"]
+
+FALLBACK_SLUG = "post"
+ELLIPSIS = "\u2026"
+
+
+def slugify(text: str | None, max_length: int = 80) -> str:
+    """Return an ASCII slug of ``text`` (``"post"`` if nothing survives).
+
+    Non-Latin titles are transliterated (German umlauts, French accents, Persian
+    script), the slug is cut at a hyphen so that it fits ``max_length``, and a
+    single word longer than ``max_length`` is cut hard.
+    """
+    if max_length < 1:
+        raise ValueError("max_length must be at least 1")
+    # save_order=True: without it python-slugify skips an over-long word and
+    # keeps later, shorter ones, producing a slug that reorders the title.
+    slug = _slugify(text or "", max_length=max_length, word_boundary=True, save_order=True)
+    return slug or FALLBACK_SLUG[:max_length]
+
+
+# Elements whose end (or start) separates words when the markup is flattened.
+_BREAKING_TAGS = frozenset(
+    {
+        "address", "article", "aside", "blockquote", "br", "caption", "dd", "div",
+        "dl", "dt", "figcaption", "figure", "footer", "h1", "h2", "h3", "h4", "h5",
+        "h6", "header", "hr", "img", "li", "main", "nav", "ol", "p", "pre", "section",
+        "table", "tbody", "td", "tfoot", "th", "thead", "tr", "ul",
+    }
+)  # fmt: skip
+# Elements whose content is never shown as text.
+_HIDDEN_TAGS = frozenset({"script", "style", "template", "noscript"})
+
+
+class _TextExtractor(HTMLParser):
+    def __init__(self) -> None:
+        super().__init__(convert_charrefs=True)
+        self.parts: list[str] = []
+        self._hidden_depth = 0
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        if tag in _HIDDEN_TAGS:
+            self._hidden_depth += 1
+        elif tag in _BREAKING_TAGS:
+            self.parts.append(" ")
+
+    def handle_startendtag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        # <br/> and friends: self-closing, so never opens a hidden section.
+        if tag in _BREAKING_TAGS:
+            self.parts.append(" ")
+
+    def handle_endtag(self, tag: str) -> None:
+        if tag in _HIDDEN_TAGS:
+            self._hidden_depth = max(0, self._hidden_depth - 1)
+        elif tag in _BREAKING_TAGS:
+            self.parts.append(" ")
+
+    def handle_data(self, data: str) -> None:
+        if not self._hidden_depth:
+            self.parts.append(data)
+
+
+def plain_text(html: str | None) -> str:
+    """Return the visible text of ``html``: no tags, entities decoded, whitespace collapsed.
+
+    Block boundaries (``</p><p>``, ``<br>``, table cells ...) become spaces so
+    words do not run together; script, style, template and noscript content is dropped.
+    """
+    if not html:
+        return ""
+    parser = _TextExtractor()
+    parser.feed(html)
+    parser.close()
+    # str.split() also splits on NBSP and other Unicode spaces, but not on the
+    # zero-width non-joiner that Persian spelling relies on.
+    return " ".join("".join(parser.parts).split())
+
+
+# Trailing punctuation that looks wrong directly before an ellipsis.
+_TRAILING_PUNCTUATION = " ,;:-\u2013\u2014\u060c\u061b"  # incl. Arabic comma/semicolon
+
+
+def derive_excerpt(html: str | None, words: int = 55) -> str:
+    """Return the first ``words`` words of the text of ``html``, plus "…" if cut."""
+    if words < 1:
+        raise ValueError("words must be at least 1")
+    tokens = plain_text(html).split(" ")
+    if len(tokens) <= words or tokens == [""]:
+        return " ".join(tokens)
+    return " ".join(tokens[:words]).rstrip(_TRAILING_PUNCTUATION) + ELLIPSIS

@@ -1,0 +1,220 @@
+"""Demo authors and posts, so a new install looks like a real publication."""
+
+from __future__ import annotations
+
+import secrets
+from datetime import UTC, datetime
+
+from app.auth.passwords import hash_password
+from app.content.publishing import PostDraft, create_post
+from app.extensions import db
+from app.models import Post, PostStatus, Role, User
+
+AUTHORS = [
+    ("maryam.rahimi@demo.broadside.invalid", "Maryam Rahimi", Role.EDITOR),
+    ("jonas.weber@demo.broadside.invalid", "Jonas Weber", Role.AUTHOR),
+    ("claire.dubois@demo.broadside.invalid", "Claire Dubois", Role.AUTHOR),
+]
+
+LOREM = (
+    "Our volunteers met with families, lawyers and journalists over several months. "
+    "What they told us is consistent: people want to be heard, and they want the facts "
+    "on the record before the next round of talks begins. "
+)
+
+# (author index, title, published at (UTC), body in Markdown, status)
+POSTS: list[tuple[int, str, datetime, str, str]] = [
+    (
+        0,
+        "Open letter to the foreign ministers of the European Union",
+        datetime(2019, 3, 14, 9, 30, tzinfo=UTC),
+        "Dear Ministers,\n\nWe write to you on behalf of **two hundred families** who have not "
+        "heard from their relatives for more than a year.\n\n"
+        + LOREM
+        * 3
+        + "\n\n## What we ask\n\n1. Raise each case by name.\n2. Ask for consular access.\n"
+        "3. Report back to the families within three months.\n\nYours sincerely,\n\n*The board*",
+        PostStatus.PUBLISHED,
+    ),
+    (
+        1,
+        "Die Volksmujahedin sind fragwürdige Verbündete",
+        datetime(2019, 6, 2, 14, 0, tzinfo=UTC),
+        "Wer in Berlin über Menschenrechte spricht, sollte genau prüfen, mit wem er auf der Bühne "
+        "steht. Die Gründe dafür sind **vielfältig**: Größenwahn, Geheimhaltung und eine lange "
+        "Geschichte der Gewalt.\n\n> „Man erkennt eine Bewegung an dem, was sie ihren eigenen "
+        "Mitgliedern antut.“\n\nUnsere Recherche stützt sich auf Gespräche mit ehemaligen "
+        "Mitgliedern, Gerichtsakten und Berichte der Bundesregierung.",
+        PostStatus.PUBLISHED,
+    ),
+    (
+        2,
+        "L'été à Paris : une rencontre avec les familles",
+        datetime(2019, 8, 21, 16, 45, tzinfo=UTC),
+        "Cet été, nous avons accueilli à Paris une délégation de familles venues de toute "
+        "l'Europe. « Nous voulons simplement savoir s'ils sont en vie », nous a confié une mère.\n\n"
+        "Les échanges ont été longs, parfois difficiles, mais toujours empreints de dignité. "
+        "Le compte rendu complet sera publié à l'automne.",
+        PostStatus.PUBLISHED,
+    ),
+    (
+        0,
+        "Annual report 2019: a year of listening",
+        datetime(2020, 1, 6, 8, 0, tzinfo=UTC),
+        "Our annual report is out. It covers the hearings we attended, the letters we sent and "
+        "the families we supported.\n\n| Activity | 2018 | 2019 |\n|---|---|---|\n"
+        "| Families supported | 84 | 131 |\n| Letters sent | 12 | 27 |\n| Public events | 5 | 9 |\n\n"
+        + LOREM
+        * 2,
+        PostStatus.PUBLISHED,
+    ),
+    (
+        1,
+        "Kampagne: Briefe an den Bundestag",
+        datetime(2020, 4, 17, 10, 15, tzinfo=UTC),
+        "Über 1.200 Menschen haben sich an unserer Briefaktion beteiligt. Vielen Dank! "
+        "Die Antworten der Abgeordneten veröffentlichen wir hier, sobald sie eintreffen.",
+        PostStatus.PUBLISHED,
+    ),
+    (
+        2,
+        "Working from home, still working for the families",
+        datetime(2020, 5, 29, 12, 0, tzinfo=UTC),
+        "The office is closed, but the phone line is not. " + LOREM * 4,
+        PostStatus.PUBLISHED,
+    ),
+    (
+        0,
+        "Press review: what the newspapers said this autumn",
+        datetime(2020, 11, 3, 7, 30, tzinfo=UTC),
+        "A short selection of articles worth reading:\n\n"
+        "- [A long read on exile politics](https://example.org/long-read)\n"
+        "- [Interview with a former member](https://example.org/interview)\n"
+        "- [An editorial on accountability](https://example.org/editorial)\n",
+        PostStatus.PUBLISHED,
+    ),
+    (
+        1,
+        "Zehn Jahre Beratungsstelle",
+        datetime(2021, 2, 11, 15, 0, tzinfo=UTC),
+        "Seit zehn Jahren beraten wir Angehörige. Zum Jubiläum blicken wir zurück – und nach "
+        "vorn. " + "Wir danken allen Ehrenamtlichen für ihre Geduld und ihren Mut. " * 6,
+        PostStatus.PUBLISHED,
+    ),
+    (
+        2,
+        "Rapport : les témoignages recueillis à Genève",
+        datetime(2021, 9, 23, 11, 0, tzinfo=UTC),
+        "Nous publions aujourd'hui les témoignages recueillis lors de la session du Conseil des "
+        "droits de l'homme. Ils décrivent une réalité que l'on préfère souvent ignorer.\n\n"
+        "## Méthodologie\n\nChaque témoignage a été vérifié par deux membres de l'équipe.",
+        PostStatus.PUBLISHED,
+    ),
+    (
+        0,
+        "How to contact a relative abroad: a practical guide",
+        datetime(2022, 3, 8, 9, 0, tzinfo=UTC),
+        "Many families ask us where to start. This guide collects what has worked for others.\n\n"
+        "## Before you write\n\nGather names, dates and any documents you have.\n\n"
+        "## Who to contact\n\nStart with the embassy, then the Red Cross tracing service.\n\n"
+        "```\nTemplate: Dear Sir or Madam, I am writing about my brother ...\n```\n\n" + LOREM * 2,
+        PostStatus.PUBLISHED,
+    ),
+    (
+        1,
+        "Podiumsdiskussion in Köln",
+        datetime(2022, 10, 14, 18, 30, tzinfo=UTC),
+        "Am Freitag diskutierten Fachleute in Köln über Sekten, Propaganda und die Verantwortung "
+        "der Politik. Die Aufzeichnung folgt.",
+        PostStatus.PUBLISHED,
+    ),
+    (
+        2,
+        "Why we keep writing letters",
+        datetime(2023, 4, 4, 8, 15, tzinfo=UTC),
+        "Letters are slow. They are also hard to ignore. " + LOREM * 5,
+        PostStatus.PUBLISHED,
+    ),
+    (
+        0,
+        "Annual report 2023",
+        datetime(2024, 1, 15, 9, 0, tzinfo=UTC),
+        "Another year, another report. Highlights: a new office, two new staff members and a "
+        "record number of families supported. " + LOREM,
+        PostStatus.PUBLISHED,
+    ),
+    (
+        1,
+        "Nachruf auf eine mutige Mutter",
+        datetime(2024, 7, 30, 13, 0, tzinfo=UTC),
+        "Sie hat nie aufgegeben. Über zwanzig Jahre lang schrieb sie Briefe, reiste zu "
+        "Konferenzen und sprach mit jedem, der zuhören wollte. Wir werden sie vermissen.",
+        PostStatus.PUBLISHED,
+    ),
+    (
+        2,
+        "Appel aux dons pour l'hiver",
+        datetime(2025, 11, 20, 10, 0, tzinfo=UTC),
+        "L'hiver approche et les besoins augmentent. Chaque don compte : il finance les "
+        "traductions, les déplacements et l'accueil des familles.",
+        PostStatus.PUBLISHED,
+    ),
+    (
+        0,
+        "Campaign update: the petition passes 10,000 signatures",
+        datetime(2026, 2, 2, 12, 0, tzinfo=UTC),
+        "Thank you! The petition has passed **10,000 signatures**. We will hand it over to the "
+        "parliamentary committee next month.\n\n" + LOREM,
+        PostStatus.PUBLISHED,
+    ),
+    (
+        1,
+        "Ein Jahr nach der Petition",
+        datetime(2026, 9, 1, 9, 0, tzinfo=UTC),
+        "Was ist aus unserer Petition geworden? Ein Zwischenstand.",
+        PostStatus.PUBLISHED,
+    ),
+    (
+        2,
+        "Draft: notes for the next newsletter",
+        datetime(2026, 10, 10, 9, 0, tzinfo=UTC),
+        "Ideas: volunteer profile, event dates, the new guide.",
+        PostStatus.DRAFT,
+    ),
+]
+
+
+def _demo_author(email: str, name: str, role: Role) -> User:
+    user = db.session.scalar(db.select(User).where(User.email == email))
+    if user is None:
+        # Demo authors cannot log in: their password is random and never shown.
+        user = User(
+            email=email,
+            display_name=name,
+            role=role.value,
+            password_hash=hash_password(secrets.token_urlsafe(32)),
+        )
+        db.session.add(user)
+    return user
+
+
+def load_demo_content() -> int:
+    """Add the demo authors and any demo post not yet present; return how many posts were added."""
+    authors = [_demo_author(*entry) for entry in AUTHORS]
+    existing_titles = set(db.session.scalars(db.select(Post.title)))
+    created = 0
+    for author_index, title, published_at, body, status in POSTS:
+        if title in existing_titles:
+            continue
+        draft = PostDraft(
+            title=title,
+            body_source=body,
+            status=status.value,
+            published_at=published_at if status == PostStatus.PUBLISHED else None,
+        )
+        post = create_post(authors[author_index], draft)
+        post.created_at = published_at
+        db.session.flush()
+        created += 1
+    db.session.commit()
+    return created

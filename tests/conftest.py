@@ -1,0 +1,244 @@
+"""Fixtures: one app per database backend, a client, logging in, counting queries.
+
+Every test that takes ``app`` runs once on SQLite and once on PostgreSQL. The PostgreSQL half
+needs ``TEST_DATABASE_URL``; without it, or when the server does not answer, it is skipped with
+the reason shown in the summary (``.ci/run`` sets ``REQUIRE_POSTGRES=1`` so it fails instead).
+"""
+
+from __future__ import annotations
+
+import os
+import re
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+
+import pytest
+from flask import Flask
+from flask.testing import FlaskClient
+from sqlalchemy import create_engine, event, text
+
+from app import create_app
+from app.extensions import db
+
+PROJECT_ROOT = Path(__file__).resolve().parent.parent
+SHARED_TESTDATA = PROJECT_ROOT.parent / "shared" / "testdata"
+FAST_HASH = "scrypt:1024:8:1"  # the real cost is for production; tests only need the format
+
+
+def _postgres_status() -> tuple[str | None, str]:
+    url = os.environ.get("TEST_DATABASE_URL", "")
+    if not url:
+        return None, "TEST_DATABASE_URL is not set"
+    if url.startswith("postgresql://"):
+        url = "postgresql+psycopg://" + url.removeprefix("postgresql://")
+    try:
+        engine = create_engine(url, connect_args={"connect_timeout": 3})
+        with engine.connect() as connection:
+            connection.execute(text("SELECT 1"))
+        engine.dispose()
+    except Exception as error:  # any failure to connect means "not available here"
+        return None, f"PostgreSQL at TEST_DATABASE_URL did not answer ({type(error).__name__})"
+    return url, "running"
+
+
+POSTGRES_URL, POSTGRES_STATUS = _postgres_status()
+REQUIRE_POSTGRES = os.environ.get("REQUIRE_POSTGRES") == "1"
+
+
+def pytest_report_header(config) -> list[str]:
+    from tests.browser import BROWSER_STATUS
+
+    return [
+        "database suites: SQLite running; PostgreSQL "
+        + ("running" if POSTGRES_URL else f"SKIPPED: {POSTGRES_STATUS}"),
+        f"browser suite: {BROWSER_STATUS}",
+    ]
+
+
+def pytest_terminal_summary(terminalreporter, exitstatus, config) -> None:
+    from tests.browser import BROWSER_STATUS
+
+    terminalreporter.section("suites")
+    terminalreporter.write_line("SQLite: ran")
+    terminalreporter.write_line(
+        "PostgreSQL: " + ("ran" if POSTGRES_URL else f"SKIPPED ({POSTGRES_STATUS})")
+    )
+    terminalreporter.write_line(f"Browser (Chromium): {BROWSER_STATUS}")
+
+
+def base_config(tmp_path: Path, database_url: str) -> dict:
+    return {
+        "TESTING": True,
+        "SECRET_KEY": "test-secret-key-that-is-long-enough-0123456789",
+        "SQLALCHEMY_DATABASE_URI": database_url,
+        "INSTANCE_PATH": tmp_path / "instance",
+        "PASSWORD_HASH_METHOD": FAST_HASH,
+        "LOGIN_RATE_LIMIT": "1000 per minute",
+        "RATELIMIT_STORAGE_URI": "memory://",
+        "SITE_TIMEZONE": "UTC",
+    }
+
+
+def _reset_postgres_schema(app: Flask) -> None:
+    with app.app_context():
+        db.drop_all()
+        db.create_all()
+
+
+_postgres_schema_ready = False
+
+
+def make_app(backend: str, tmp_path: Path, **overrides) -> Flask:
+    """Build an app on an empty database of the given backend."""
+    global _postgres_schema_ready
+    if backend == "sqlite":
+        url = f"sqlite:///{tmp_path / 'test.sqlite3'}"
+    else:
+        if POSTGRES_URL is None:
+            if REQUIRE_POSTGRES:
+                pytest.fail(f"REQUIRE_POSTGRES=1 but {POSTGRES_STATUS}")
+            pytest.skip(f"PostgreSQL suite skipped: {POSTGRES_STATUS}")
+        url = POSTGRES_URL
+    app = create_app({**base_config(tmp_path, url), **overrides})
+    with app.app_context():
+        if backend == "sqlite":
+            db.create_all()
+        elif not _postgres_schema_ready:
+            db.drop_all()
+            db.create_all()
+            _postgres_schema_ready = True
+        else:
+            tables = ", ".join(f'"{t.name}"' for t in reversed(db.metadata.sorted_tables))
+            db.session.execute(text(f"TRUNCATE {tables} RESTART IDENTITY CASCADE"))
+            db.session.commit()
+    return app
+
+
+def _dispose(app: Flask) -> None:
+    with app.app_context():
+        db.session.remove()
+        db.engine.dispose()
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def backend(request) -> str:
+    return request.param
+
+
+@pytest.fixture
+def app(backend: str, tmp_path: Path) -> Iterator[Flask]:
+    app = make_app(backend, tmp_path)
+    with app.app_context():
+        yield app
+    _dispose(app)
+
+
+@pytest.fixture
+def app_factory(backend: str, tmp_path: Path):
+    """For tests that need non-default settings (e.g. a tight login limit)."""
+    created: list[Flask] = []
+
+    def factory(**overrides) -> Flask:
+        app = make_app(backend, tmp_path, **overrides)
+        created.append(app)
+        return app
+
+    yield factory
+    for app in created:
+        _dispose(app)
+
+
+@pytest.fixture
+def client(app: Flask) -> FlaskClient:
+    return app.test_client()
+
+
+CSRF_PATTERN = re.compile(r'name="csrf_token"[^>]*value="([^"]+)"')
+
+
+def csrf_token_from(html: str) -> str:
+    match = CSRF_PATTERN.search(html)
+    assert match, "the page has no CSRF token"
+    return match.group(1)
+
+
+def login(client: FlaskClient, email: str, password: str = "a long enough password"):
+    page = client.get("/login")
+    return client.post(
+        "/login",
+        data={"email": email, "password": password, "csrf_token": csrf_token_from(page.text)},
+    )
+
+
+def post_form(client: FlaskClient, url: str, data: dict, form_page: str | None = None):
+    """Submit a form the way a browser does: load the page for its CSRF token, then POST."""
+    page = client.get(form_page or url)
+    return client.post(url, data={**data, "csrf_token": csrf_token_from(page.text)})
+
+
+@contextmanager
+def count_queries(app: Flask) -> Iterator[list[str]]:
+    statements: list[str] = []
+
+    def record(conn, cursor, statement, parameters, context, executemany):
+        statements.append(statement)
+
+    engine = db.engine
+    event.listen(engine, "before_cursor_execute", record)
+    try:
+        yield statements
+    finally:
+        event.remove(engine, "before_cursor_execute", record)
+
+
+@pytest.fixture
+def live_server(backend: str, tmp_path: Path):
+    """Serve a fresh app on a free loopback port in a background thread; yield its base URL."""
+    import threading
+
+    from werkzeug.serving import make_server
+
+    app = make_app(backend, tmp_path)
+    server = make_server("127.0.0.1", 0, app, threaded=True)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    try:
+        yield app, f"http://127.0.0.1:{server.server_port}"
+    finally:
+        server.shutdown()
+        thread.join(timeout=5)
+        _dispose(app)
+
+
+@pytest.fixture(scope="session")
+def chromium():
+    from tests.browser import (
+        BROWSER_AVAILABLE,
+        BROWSER_STATUS,
+        CHROMIUM_ARGS,
+        CHROMIUM_PATH,
+        REQUIRE_BROWSER,
+    )
+
+    if not BROWSER_AVAILABLE:
+        if REQUIRE_BROWSER:
+            pytest.fail(f"REQUIRE_BROWSER=1 but browser suite {BROWSER_STATUS}")
+        pytest.skip(f"Browser suite {BROWSER_STATUS}")
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(
+            executable_path=CHROMIUM_PATH, headless=True, args=CHROMIUM_ARGS
+        )
+        yield browser
+        browser.close()
+
+
+@pytest.fixture
+def page(chromium):
+    context = chromium.new_context(viewport={"width": 1280, "height": 900})
+    page = context.new_page()
+    page.set_default_timeout(10_000)
+    yield page
+    context.close()

@@ -1,0 +1,63 @@
+"""Factories for test data, built through the same domain functions the app uses."""
+
+from __future__ import annotations
+
+import itertools
+from datetime import UTC, datetime, timedelta
+
+from app.auth.passwords import hash_password
+from app.content.publishing import PostDraft, create_post
+from app.extensions import db
+from app.models import Post, PostStatus, Role, User
+
+DEFAULT_PASSWORD = "a long enough password"
+_sequence = itertools.count(1)
+
+
+def make_user(
+    role: Role | str = Role.AUTHOR,
+    *,
+    email: str | None = None,
+    name: str | None = None,
+    password: str = DEFAULT_PASSWORD,
+    active: bool = True,
+) -> User:
+    n = next(_sequence)
+    user = User(
+        email=User.normalise_email(email or f"user{n}@example.org"),
+        display_name=name or f"Writer {n}",
+        role=str(Role(role).value),
+        password_hash=hash_password(password),
+        active=active,
+    )
+    db.session.add(user)
+    db.session.commit()
+    return user
+
+
+def make_post(
+    author: User,
+    *,
+    title: str | None = None,
+    body: str = "Some words for the body of this post.",
+    status: str = PostStatus.PUBLISHED.value,
+    published_at: datetime | None = None,
+    excerpt: str = "",
+    slug: str = "",
+) -> Post:
+    n = next(_sequence)
+    if published_at is None and status == PostStatus.PUBLISHED:
+        published_at = datetime(2024, 1, 1, 12, tzinfo=UTC) + timedelta(hours=n)
+    post = create_post(
+        author,
+        PostDraft(
+            title=title or f"Post number {n}",
+            body_source=body,
+            status=status,
+            published_at=published_at,
+            custom_excerpt=excerpt,
+            slug=slug,
+        ),
+    )
+    db.session.commit()
+    return post

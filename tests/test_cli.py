@@ -1,0 +1,77 @@
+"""The ``flask`` commands an operator uses: creating accounts and loading demo content."""
+
+from __future__ import annotations
+
+from app.extensions import db
+from app.models import Post, PostStatus, User
+from tests.factories import make_user
+
+
+def _run(app, *args, input: str | None = None):
+    return app.test_cli_runner().invoke(args=list(args), input=input)
+
+
+def test_create_user_with_password_from_stdin(app):
+    result = _run(
+        app,
+        "create-user",
+        "--email", "Admin@Example.org",
+        "--name", "Site Admin",
+        "--role", "admin",
+        "--password-stdin",
+        input="correct horse battery staple\n",
+    )  # fmt: skip
+    assert result.exit_code == 0, result.output
+    user = db.session.scalar(db.select(User).where(User.email == "admin@example.org"))
+    assert user.role == "admin" and user.display_name == "Site Admin"
+    assert user.password_hash.startswith("scrypt:")
+
+
+def test_create_user_asks_for_the_password_twice(app):
+    result = _run(
+        app, "create-user", "--email", "e@example.org", "--name", "E",
+        input="a long enough password\na long enough password\n",
+    )  # fmt: skip
+    assert result.exit_code == 0, result.output
+    assert "Repeat for confirmation" in result.output
+
+
+def test_create_user_refuses_short_passwords_and_duplicates(app):
+    short = _run(
+        app, "create-user", "--email", "s@example.org", "--name", "S", "--password-stdin",
+        input="short\n",
+    )  # fmt: skip
+    assert short.exit_code != 0 and "at least 12 characters" in short.output
+    make_user(email="taken@example.org")
+    duplicate = _run(
+        app, "create-user", "--email", "TAKEN@example.org", "--name", "T", "--password-stdin",
+        input="a long enough password\n",
+    )  # fmt: skip
+    assert duplicate.exit_code != 0 and "already exists" in duplicate.output
+
+
+def test_demo_content_is_varied_and_idempotent(app):
+    first = _run(app, "demo-content")
+    assert first.exit_code == 0, first.output
+    posts = db.session.scalars(db.select(Post)).all()
+    published = [p for p in posts if p.status == PostStatus.PUBLISHED]
+    assert len(published) >= 15
+    assert len({p.author_id for p in posts}) >= 3
+    assert len({p.published_at.year for p in published}) >= 4
+    titles = " ".join(p.title for p in posts)
+    assert "fragwürdige" in titles and "L'été" in titles
+    assert "die-volksmujahedin-sind-fragwurdige-verbundete" in {p.slug for p in posts}
+
+    second = _run(app, "demo-content")
+    assert second.exit_code == 0
+    assert db.session.scalar(db.select(db.func.count(Post.id))) == len(posts)
+
+
+def test_demo_content_if_empty_leaves_a_real_site_alone(app):
+    author = make_user()
+    from tests.factories import make_post
+
+    make_post(author, title="Our own first post")
+    result = _run(app, "demo-content", "--if-empty")
+    assert "not loaded" in result.output
+    assert db.session.scalar(db.select(db.func.count(Post.id))) == 1

@@ -1,0 +1,69 @@
+"""End to end in headless Chromium: a staff member publishes, a visitor reads."""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+
+from tests.factories import make_user
+
+pytestmark = pytest.mark.browser
+
+
+def test_staff_writes_previews_publishes_and_a_visitor_reads(live_server, page):
+    app, base = live_server
+    with app.app_context():
+        make_user(email="claire@example.org", name="Claire Dubois", password="long password 123")
+
+    page.goto(f"{base}/login")
+    page.get_by_label("Email").fill("claire@example.org")
+    page.get_by_label("Password").fill("long password 123")
+    page.get_by_role("button", name="Log in").click()
+    page.wait_for_url(f"{base}/admin/")
+
+    page.get_by_role("link", name="New post").click()
+    page.get_by_label("Title").fill("Rencontre à Genève : les témoignages")
+    page.get_by_label("Body (Markdown)").fill(
+        "## Ce que nous avons entendu\n\nDes familles *venues de loin*.\n\n<script>alert(1)</script>"
+    )
+    page.get_by_role("button", name="Preview").click()
+    preview = page.locator(".preview")
+    assert preview.get_by_role("heading", name="Ce que nous avons entendu").is_visible()
+    assert preview.locator("em", has_text="venues de loin").is_visible()
+    assert page.get_by_label("Title").input_value() == "Rencontre à Genève : les témoignages"
+
+    page.get_by_label("Status").select_option("published")
+    page.get_by_role("button", name="Save").click()
+    assert page.get_by_text("Post created.").is_visible()
+
+    page.get_by_role("button", name="Log out").click()
+    page.wait_for_url(f"{base}/")
+    assert page.get_by_role("link", name="Staff login").is_visible()
+
+    headline = page.get_by_role("link", name="Rencontre à Genève : les témoignages", exact=True)
+    assert headline.is_visible()
+    assert page.get_by_text("By Claire Dubois").is_visible()
+    headline.click()
+    page.wait_for_url(re.compile(r"/\d{4}/\d{2}/\d{2}/rencontre-a-geneve-les-temoignages/$"))
+    assert page.get_by_role("heading", level=1).inner_text() == (
+        "Rencontre à Genève : les témoignages"
+    )
+    assert page.get_by_role("heading", name="Ce que nous avons entendu").is_visible()
+    assert page.locator("script", has_text="alert").count() == 0
+
+
+def test_home_page_fits_a_small_phone(live_server, chromium):
+    app, base = live_server
+    with app.app_context():
+        from tests.factories import make_post
+
+        make_post(make_user(), title="Ein sehr langer Titel über Größenwahn und Verantwortung")
+    context = chromium.new_context(viewport={"width": 360, "height": 740})
+    page = context.new_page()
+    page.goto(base + "/")
+    overflow = page.evaluate("document.documentElement.scrollWidth - window.innerWidth")
+    assert overflow <= 0
+    page.keyboard.press("Tab")
+    assert page.evaluate("document.activeElement.textContent") == "Skip to content"
+    context.close()
