@@ -7,6 +7,7 @@ the reason shown in the summary (``.ci/run`` sets ``REQUIRE_POSTGRES=1`` so it f
 
 from __future__ import annotations
 
+import contextvars
 import os
 import re
 from collections.abc import Iterator
@@ -67,6 +68,18 @@ def pytest_terminal_summary(terminalreporter, exitstatus, config) -> None:
     terminalreporter.write_line(f"Browser (Chromium): {BROWSER_STATUS}")
 
 
+class IsolatedClient(FlaskClient):
+    """A test client whose every request gets its own app context, ``g`` and database session.
+
+    Tests hold an app context open for their factories; without this, requests would share
+    its ``g`` and session and hide bugs that only show when each request starts afresh, as in
+    production.
+    """
+
+    def open(self, *args, **kwargs):
+        return contextvars.Context().run(super().open, *args, **kwargs)
+
+
 def base_config(tmp_path: Path, database_url: str) -> dict:
     return {
         "TESTING": True,
@@ -101,6 +114,7 @@ def make_app(backend: str, tmp_path: Path, **overrides) -> Flask:
             pytest.skip(f"PostgreSQL suite skipped: {POSTGRES_STATUS}")
         url = POSTGRES_URL
     app = create_app({**base_config(tmp_path, url), **overrides})
+    app.test_client_class = IsolatedClient
     with app.app_context():
         if backend == "sqlite":
             db.create_all()

@@ -166,17 +166,17 @@ def test_editor_may_edit_any_post(client):
 
 def test_delete_asks_for_confirmation_then_removes_the_post(client):
     author = make_user(email="author@example.org")
-    post = make_post(author, title="Short-lived")
+    post_id = make_post(author, title="Short-lived").id
     login(client, "author@example.org")
-    confirm = client.get(f"/admin/posts/{post.id}/delete")
+    confirm = client.get(f"/admin/posts/{post_id}/delete")
     assert "Delete this post?" in confirm.text
-    assert db.session.get(Post, post.id) is not None
+    assert db.session.get(Post, post_id) is not None
     response = client.post(
-        f"/admin/posts/{post.id}/delete", data={"csrf_token": csrf_token_from(confirm.text)}
+        f"/admin/posts/{post_id}/delete", data={"csrf_token": csrf_token_from(confirm.text)}
     )
     assert response.status_code == 302
     db.session.expire_all()
-    assert db.session.get(Post, post.id) is None
+    assert db.session.get(Post, post_id) is None
 
 
 def test_state_changes_without_csrf_token_are_rejected(client):

@@ -112,7 +112,7 @@ def test_plain_text_drops_comments() -> None:
 
 
 def test_plain_text_keeps_persian_and_zwnj() -> None:
-    word = "می\u200cخواهم"  # noqa: RUF001 - Persian letters, not Latin look-alikes
+    word = "می\u200cخواهم"
     assert plain_text(f'<p dir="rtl">{word}  سازمان</p>') == f"{word} سازمان"
 
 

@@ -1,15 +1,18 @@
 from __future__ import annotations
 
+from zoneinfo import available_timezones
+
 from flask_wtf import FlaskForm
 from wtforms import (
     DateTimeLocalField,
+    IntegerField,
     SelectChoice,
     SelectField,
     StringField,
     SubmitField,
     TextAreaField,
 )
-from wtforms.validators import DataRequired, Length, Optional, Regexp
+from wtforms.validators import DataRequired, Length, NumberRange, Optional, Regexp, ValidationError
 
 from app.models import PostStatus
 
@@ -53,3 +56,27 @@ class PostForm(FlaskForm):
 
 class ConfirmForm(FlaskForm):
     """Empty form for POST-only buttons such as delete and logout."""
+
+
+class SettingsForm(FlaskForm):
+    site_title = StringField("Site title", validators=[DataRequired(), Length(max=120)])
+    site_tagline = StringField("Tagline", validators=[Optional(), Length(max=200)])
+    site_timezone = StringField(
+        "Timezone",
+        validators=[DataRequired()],
+        description="An IANA name such as Europe/Berlin or Asia/Tehran. Dates and permalinks "
+        "use it.",
+    )
+    site_language = StringField(
+        "Default language",
+        validators=[DataRequired(), Regexp(r"^[a-zA-Z]{2,3}(-[a-zA-Z0-9]{2,8})*$")],
+        description="A language code such as en, de, fr or fa.",
+    )
+    posts_per_page = IntegerField(
+        "Posts per page", validators=[DataRequired(), NumberRange(min=1, max=100)]
+    )
+    save = SubmitField("Save settings")
+
+    def validate_site_timezone(self, field) -> None:
+        if field.data not in available_timezones():
+            raise ValidationError("Unknown timezone. Use a name like Europe/Berlin.")

@@ -5,11 +5,12 @@ from flask_login import current_user, login_required
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import joinedload
 
-from app.admin.forms import ConfirmForm, PostForm
+from app.admin.forms import ConfirmForm, PostForm, SettingsForm
 from app.content.dates import from_site_time, to_site_time
 from app.content.permissions import can
 from app.content.publishing import PostDraft, apply_draft, create_post, slug_is_taken
 from app.content.rendering import render_markdown
+from app.content.settings import all_settings, get_setting, save_settings
 from app.extensions import db
 from app.models import Post, PostStatus
 
@@ -69,7 +70,7 @@ def edit_post(post_id: int):
         form.body.data = post.body_source
         form.excerpt.data = post.custom_excerpt or ""
         if post.published_at is not None:
-            local = to_site_time(post.published_at, current_app.config["SITE_TIMEZONE"])
+            local = to_site_time(post.published_at, get_setting("site_timezone"))
             form.published_at.data = local.replace(tzinfo=None)
     return _handle_post_form(form, post=post)
 
@@ -112,7 +113,7 @@ def _handle_post_form(form: PostForm, post: Post | None):
 def _draft_from_form(form: PostForm) -> PostDraft:
     published_at = None
     if form.published_at.data is not None:
-        published_at = from_site_time(form.published_at.data, current_app.config["SITE_TIMEZONE"])
+        published_at = from_site_time(form.published_at.data, get_setting("site_timezone"))
     return PostDraft(
         title=form.title.data,
         slug=form.slug.data or "",
@@ -133,3 +134,20 @@ def delete_post(post_id: int):
         flash(f"“{post.title}” was deleted.", "success")
         return redirect(url_for("admin.posts"))
     return render_template("admin/confirm_delete.html", post=post, form=form)
+
+
+@bp.route("/settings", methods=["GET", "POST"])
+def settings():
+    if not can(current_user, "manage_settings"):
+        abort(403)
+    form = SettingsForm(data=all_settings()) if request.method == "GET" else SettingsForm()
+    if form.validate_on_submit():
+        save_settings(
+            {name: field.data for name, field in form._fields.items() if name in all_settings()}
+        )
+        db.session.commit()
+        flash("Settings saved.", "success")
+        return redirect(url_for("admin.settings"))
+    if form.errors:
+        flash("The settings were not saved. Please correct the marked fields.", "error")
+    return render_template("admin/settings.html", form=form)

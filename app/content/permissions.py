@@ -26,6 +26,6 @@ def can(user: User | None, action: str, obj: Post | None = None) -> bool:
         return obj is not None and obj.author_id == user.id
     if action == "edit_any_post":
         return role in ALL_POSTS_ROLES
-    if action == "manage_users":
+    if action in {"manage_users", "manage_settings"}:
         return role == Role.ADMIN
     raise ValueError(f"unknown action {action!r}")

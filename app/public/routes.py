@@ -1,6 +1,6 @@
 from __future__ import annotations
 
-from flask import Blueprint, abort, current_app, jsonify, redirect, render_template, request
+from flask import Blueprint, abort, jsonify, redirect, render_template, request
 from flask_login import current_user
 from sqlalchemy import text
 from sqlalchemy.exc import SQLAlchemyError
@@ -9,6 +9,7 @@ from sqlalchemy.orm import joinedload
 from app.content.dates import to_site_time
 from app.content.permissions import can
 from app.content.publishing import visible_posts_query
+from app.content.settings import get_setting
 from app.extensions import db
 from app.models import Post, utcnow
 from app.templating import post_url
@@ -22,7 +23,7 @@ def home():
     pagination = db.paginate(
         visible_posts_query(),
         page=page,
-        per_page=current_app.config["POSTS_PER_PAGE"],
+        per_page=get_setting("posts_per_page"),
         error_out=False,
         count=True,
     )
@@ -42,7 +43,7 @@ def post_detail(year: int, month: str, day: str, slug: str):
     if not is_public and not can(current_user, "view_drafts"):
         abort(404)
     canonical = post_url(post)
-    local = to_site_time(post.published_at or post.created_at, current_app.config["SITE_TIMEZONE"])
+    local = to_site_time(post.published_at or post.created_at, get_setting("site_timezone"))
     if (year, month, day) != (local.year, f"{local.month:02d}", f"{local.day:02d}"):
         return redirect(canonical, code=301)
     return render_template("public/post.html", post=post, is_preview=not is_public)

@@ -1,0 +1,69 @@
+"""Site settings: defaults from the app config, overridden by what admins saved in the database.
+
+All settings are read in one query and kept for the rest of the request.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask import current_app, g, has_request_context
+from sqlalchemy.exc import SQLAlchemyError
+
+from app.extensions import db
+from app.models import SiteSetting
+
+# setting key -> config key that supplies its default
+CONFIG_DEFAULTS = {
+    "site_title": "SITE_TITLE",
+    "site_tagline": "SITE_TAGLINE",
+    "site_timezone": "SITE_TIMEZONE",
+    "site_language": "SITE_LANGUAGE",
+    "posts_per_page": "POSTS_PER_PAGE",
+}
+PLAIN_DEFAULTS: dict[str, Any] = {}
+
+
+def register_default(key: str, value: Any) -> None:
+    """Let a feature declare a setting of its own with its default value."""
+    PLAIN_DEFAULTS[key] = value
+
+
+def _defaults() -> dict[str, Any]:
+    values = {key: current_app.config[cfg] for key, cfg in CONFIG_DEFAULTS.items()}
+    values.update(PLAIN_DEFAULTS)
+    return values
+
+
+def all_settings() -> dict[str, Any]:
+    if has_request_context() and "site_settings" in g:
+        return g.site_settings
+    values = _defaults()
+    try:
+        values.update({row.key: row.value for row in db.session.scalars(db.select(SiteSetting))})
+    except SQLAlchemyError:
+        # Error pages must still render when the database is down: fall back to the defaults.
+        db.session.rollback()
+        return values
+    if has_request_context():
+        g.site_settings = values
+    return values
+
+
+def get_setting(key: str) -> Any:
+    return all_settings()[key]
+
+
+def save_settings(changes: dict[str, Any]) -> None:
+    """Store ``changes`` (the caller commits) and forget the per-request copy."""
+    known = _defaults()
+    for key, value in changes.items():
+        if key not in known:
+            raise KeyError(f"unknown setting {key!r}")
+        row = db.session.get(SiteSetting, key)
+        if row is None:
+            db.session.add(SiteSetting(key=key, value=value))
+        else:
+            row.value = value
+    if has_request_context():
+        g.pop("site_settings", None)
