@@ -3,12 +3,29 @@
 from __future__ import annotations
 
 import enum
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 
 from flask_login import UserMixin
-from sqlalchemy import JSON, DateTime, ForeignKey, Index, Integer, String, Text, TypeDecorator
+from sqlalchemy import (
+    JSON,
+    Boolean,
+    Column,
+    Date,
+    DateTime,
+    ForeignKey,
+    Index,
+    Integer,
+    String,
+    Table,
+    Text,
+    TypeDecorator,
+    event,
+    select,
+)
+from sqlalchemy import false as sa_false
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
+from app.content.text import slugify
 from app.extensions import db
 
 
@@ -51,6 +68,7 @@ class PostStatus(enum.StrEnum):
 
 class User(UserMixin, db.Model):
     __tablename__ = "users"
+    __table_args__ = (Index("uq_users_slug", "slug", unique=True),)
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     email: Mapped[str] = mapped_column(String(254), unique=True)
@@ -61,6 +79,9 @@ class User(UserMixin, db.Model):
     session_version: Mapped[int] = mapped_column(Integer, default=1)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     last_login_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+    slug: Mapped[str | None] = mapped_column(String(120))
+    bio: Mapped[str] = mapped_column(Text, default="", server_default="")
 
     posts: Mapped[list[Post]] = relationship(back_populates="author")
 
@@ -81,12 +102,64 @@ class User(UserMixin, db.Model):
         return f"<User {self.email} {self.role}>"
 
 
+post_categories = Table(
+    "post_categories",
+    db.metadata,
+    Column("post_id", ForeignKey("posts.id", ondelete="CASCADE"), primary_key=True),
+    Column("category_id", ForeignKey("categories.id", ondelete="CASCADE"), primary_key=True),
+    Index("ix_post_categories_category_id", "category_id"),
+)
+
+post_tags = Table(
+    "post_tags",
+    db.metadata,
+    Column("post_id", ForeignKey("posts.id", ondelete="CASCADE"), primary_key=True),
+    Column("tag_id", ForeignKey("tags.id", ondelete="CASCADE"), primary_key=True),
+    Index("ix_post_tags_tag_id", "tag_id"),
+)
+
+
+class Category(db.Model):
+    """A hierarchical section of the site, such as "Reports" > "Annual reports"."""
+
+    __tablename__ = "categories"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    name: Mapped[str] = mapped_column(String(120))
+    slug: Mapped[str] = mapped_column(String(140), unique=True)
+    description: Mapped[str] = mapped_column(Text, default="")
+    parent_id: Mapped[int | None] = mapped_column(
+        ForeignKey("categories.id", ondelete="SET NULL"), index=True
+    )
+    is_default: Mapped[bool] = mapped_column(Boolean, default=False)
+
+    parent: Mapped[Category | None] = relationship(remote_side=[id])
+
+    def __repr__(self) -> str:
+        return f"<Category {self.slug}>"
+
+
+class Tag(db.Model):
+    __tablename__ = "tags"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    name: Mapped[str] = mapped_column(String(120))
+    slug: Mapped[str] = mapped_column(String(140), unique=True)
+    description: Mapped[str] = mapped_column(Text, default="")
+
+    def __repr__(self) -> str:
+        return f"<Tag {self.slug}>"
+
+
 class Post(db.Model):
     __tablename__ = "posts"
     __table_args__ = (
         Index("ix_posts_status_published_at", "status", "published_at"),
         Index("ix_posts_author_id", "author_id"),
         Index("ix_posts_created_at", "created_at"),
+        Index("ix_posts_sticky_published_at", "sticky", "published_at"),
+        Index("ix_posts_language_published_at", "language", "published_at"),
+        Index("ix_posts_translation_group", "translation_group"),
     )
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
@@ -101,8 +174,25 @@ class Post(db.Model):
     published_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
+    language: Mapped[str] = mapped_column(String(35), default="en", server_default="en")
+    # Posts that are translations of each other share a group number (the id of the first one).
+    translation_group: Mapped[int | None] = mapped_column(Integer)
+    byline_name: Mapped[str | None] = mapped_column(String(200))
+    source_name: Mapped[str | None] = mapped_column(String(200))
+    source_url: Mapped[str | None] = mapped_column(String(1000))
+    source_published_on: Mapped[date | None] = mapped_column(Date)
+    sticky: Mapped[bool] = mapped_column(Boolean, default=False, server_default=sa_false())
 
     author: Mapped[User] = relationship(back_populates="posts")
+    categories: Mapped[list[Category]] = relationship(
+        secondary=post_categories, order_by="Category.name"
+    )
+    tags: Mapped[list[Tag]] = relationship(secondary=post_tags, order_by="Tag.name")
+
+    @property
+    def byline(self) -> str:
+        """The name readers see: an outside author of a reposted article, or the staff author."""
+        return self.byline_name or self.author.display_name
 
     @property
     def is_published(self) -> bool:
@@ -123,3 +213,64 @@ class SiteSetting(db.Model):
 
     key: Mapped[str] = mapped_column(String(80), primary_key=True)
     value: Mapped[object] = mapped_column(JSON)
+
+
+class Page(db.Model):
+    """A standing page such as "About us"; never listed with posts or in feeds."""
+
+    __tablename__ = "pages"
+    __table_args__ = (Index("ix_pages_parent_menu_order", "parent_id", "menu_order"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    title: Mapped[str] = mapped_column(String(300))
+    slug: Mapped[str] = mapped_column(String(200), unique=True)
+    body_source: Mapped[str] = mapped_column(Text, default="")
+    body_html: Mapped[str] = mapped_column(Text, default="")
+    parent_id: Mapped[int | None] = mapped_column(ForeignKey("pages.id", ondelete="SET NULL"))
+    menu_order: Mapped[int] = mapped_column(Integer, default=0)
+    status: Mapped[str] = mapped_column(String(20), default=PostStatus.DRAFT.value)
+    language: Mapped[str] = mapped_column(String(35), default="en")
+    author_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
+
+    parent: Mapped[Page | None] = relationship(remote_side=[id])
+
+    @property
+    def is_published(self) -> bool:
+        return self.status == PostStatus.PUBLISHED
+
+    def __repr__(self) -> str:
+        return f"<Page {self.slug}>"
+
+
+class MenuItem(db.Model):
+    """One entry of the header menu: a page or a category archive, in the admins' order."""
+
+    __tablename__ = "menu_items"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    position: Mapped[int] = mapped_column(Integer, default=0, index=True)
+    page_id: Mapped[int | None] = mapped_column(ForeignKey("pages.id", ondelete="CASCADE"))
+    category_id: Mapped[int | None] = mapped_column(ForeignKey("categories.id", ondelete="CASCADE"))
+    label: Mapped[str | None] = mapped_column(String(120))
+
+    page: Mapped[Page | None] = relationship()
+    category: Mapped[Category | None] = relationship()
+
+
+@event.listens_for(User, "before_insert")
+def _give_author_a_slug(mapper, connection, user: User) -> None:
+    """Every account gets a unique slug for its public author archive ``/author/<slug>/``."""
+    if user.slug:
+        return
+    base = slugify(user.display_name or user.email.split("@")[0], max_length=60)
+    taken = set(
+        connection.scalars(
+            select(User.slug).where((User.slug == base) | User.slug.like(f"{base}-%"))
+        )
+    )
+    slug, n = base, 2
+    while slug in taken:
+        slug, n = f"{base}-{n}", n + 1
+    user.slug = slug

@@ -5,16 +5,17 @@ Rendering and sanitising happen here, once, when a post is saved; pages only rea
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-from datetime import datetime
+from dataclasses import dataclass, field
+from datetime import date, datetime
 
 from sqlalchemy import Select
 from sqlalchemy.orm import joinedload
 
 from app.content.rendering import render_markdown
+from app.content.taxonomy import default_category, tags_from_names
 from app.content.text import derive_excerpt, slugify
 from app.extensions import db
-from app.models import Post, PostStatus, User, utcnow
+from app.models import Category, Post, PostStatus, User, utcnow
 
 
 @dataclass
@@ -27,6 +28,15 @@ class PostDraft:
     custom_excerpt: str = ""
     status: str = PostStatus.DRAFT.value
     published_at: datetime | None = None
+    language: str = "en"
+    category_ids: list[int] = field(default_factory=list)
+    tag_names: list[str] = field(default_factory=list)
+    byline_name: str = ""
+    source_name: str = ""
+    source_url: str = ""
+    source_published_on: date | None = None
+    sticky: bool = False
+    translation_of: int | None = None
 
 
 def unique_slug(desired: str, exclude_post_id: int | None = None) -> str:
@@ -69,6 +79,15 @@ def apply_draft(post: Post, draft: PostDraft, *, now: datetime | None = None) ->
     post.custom_excerpt = custom or None
     post.excerpt = custom or derive_excerpt(post.body_html)
     post.status = draft.status
+    post.language = draft.language
+    post.byline_name = draft.byline_name.strip() or None
+    post.source_name = draft.source_name.strip() or None
+    post.source_url = draft.source_url.strip() or None
+    post.source_published_on = draft.source_published_on
+    post.sticky = draft.sticky
+    _apply_terms(post, draft)
+    if post.id is not None:
+        set_translation(post, draft.translation_of)
     if draft.published_at is not None:
         post.published_at = draft.published_at
     elif draft.status == PostStatus.PUBLISHED and post.published_at is None:
@@ -76,20 +95,69 @@ def apply_draft(post: Post, draft: PostDraft, *, now: datetime | None = None) ->
     return post
 
 
+def _apply_terms(post: Post, draft: PostDraft) -> None:
+    with db.session.no_autoflush:
+        categories = (
+            list(db.session.scalars(db.select(Category).where(Category.id.in_(draft.category_ids))))
+            if draft.category_ids
+            else []
+        )
+        post.categories = categories or [default_category()]
+        post.tags = tags_from_names(draft.tag_names)
+
+
+def set_translation(post: Post, translation_of: int | None) -> None:
+    """Put ``post`` in the translation group of post ``translation_of`` (or take it out)."""
+    if translation_of is None or translation_of == post.id:
+        post.translation_group = None
+        return
+    other = db.session.get(Post, translation_of)
+    if other is None:
+        raise ValueError("The post to link as a translation does not exist.")
+    if other.translation_group is None:
+        other.translation_group = other.id
+    post.translation_group = other.translation_group
+
+
+def translations_of(post: Post) -> list[Post]:
+    """The other published language versions of ``post``, in language order."""
+    if post.translation_group is None:
+        return []
+    now = utcnow()
+    return list(
+        db.session.scalars(
+            db.select(Post)
+            .where(
+                Post.translation_group == post.translation_group,
+                Post.id != post.id,
+                Post.status == PostStatus.PUBLISHED,
+                Post.published_at <= now,
+            )
+            .order_by(Post.language)
+        )
+    )
+
+
 def create_post(author: User, draft: PostDraft, *, now: datetime | None = None) -> Post:
     post = Post(slug="")
     apply_draft(post, draft, now=now)
     post.author = author
     db.session.add(post)
+    if draft.translation_of is not None:
+        db.session.flush()
+        set_translation(post, draft.translation_of)
     return post
 
 
-def visible_posts_query(now: datetime | None = None) -> Select:
+def visible_posts_query(now: datetime | None = None, language: str | None = None) -> Select:
     """Published posts whose date has come, newest first, authors loaded in the same query."""
     now = now or utcnow()
-    return (
+    query = (
         db.select(Post)
         .where(Post.status == PostStatus.PUBLISHED, Post.published_at <= now)
         .options(joinedload(Post.author))
         .order_by(Post.published_at.desc(), Post.id.desc())
     )
+    if language:
+        query = query.where(Post.language == language)
+    return query

@@ -1,0 +1,160 @@
+"""Standing pages (About us, Contact ...): saving, nesting and finding them by their path."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from sqlalchemy import select
+
+from app.content.rendering import render_markdown
+from app.content.text import slugify
+from app.extensions import db
+from app.models import Page, PostStatus, User
+
+# First path segments that belong to the site itself; a page may not take them.
+RESERVED_SLUGS = frozenset(
+    {"admin", "login", "logout", "static", "healthz", "category", "tag", "author", "feed",
+     "search", "page", "auth", "invite", "reset", "api", "media", "uploads"}
+)  # fmt: skip
+
+
+class PageError(ValueError):
+    """A page change that breaks the rules, with a message for the person making it."""
+
+
+@dataclass
+class PageDraft:
+    title: str
+    body_source: str
+    slug: str = ""
+    parent_id: int | None = None
+    menu_order: int = 0
+    status: str = PostStatus.DRAFT.value
+    language: str = "en"
+
+
+def _free_slug(desired: str, exclude_id: int | None) -> str:
+    base = slugify(desired, max_length=80)
+    if base.isdigit() or base in RESERVED_SLUGS:
+        base = f"{base}-page"
+    query = select(Page.slug).where((Page.slug == base) | Page.slug.like(f"{base}-%"))
+    if exclude_id is not None:
+        query = query.where(Page.id != exclude_id)
+    with db.session.no_autoflush:
+        taken = set(db.session.scalars(query))
+    if base not in taken:
+        return base
+    n = 2
+    while f"{base}-{n}" in taken:
+        n += 1
+    return f"{base}-{n}"
+
+
+def check_slug(slug: str, exclude_id: int | None) -> str | None:
+    """Return why ``slug`` cannot be used for a page, or None when it can."""
+    if slug.isdigit():
+        return "A page address cannot be only digits (those are date archives)."
+    if slug in RESERVED_SLUGS:
+        return f"“{slug}” is used by the site itself; choose another address."
+    query = select(Page.id).where(Page.slug == slug)
+    if exclude_id is not None:
+        query = query.where(Page.id != exclude_id)
+    if db.session.scalar(query) is not None:
+        return "Another page already uses this address."
+    return None
+
+
+def save_page(page: Page | None, draft: PageDraft, author: User | None = None) -> Page:
+    if page is None:
+        page = Page(author_id=author.id if author else None, slug="")
+    if (
+        draft.parent_id is not None
+        and page.id is not None
+        and (draft.parent_id == page.id or draft.parent_id in descendant_page_ids(page.id))
+    ):
+        raise PageError("A page cannot be placed under itself or one of its sub-pages.")
+    requested = slugify(draft.slug) if draft.slug.strip() else ""
+    if requested:
+        problem = check_slug(requested, page.id)
+        if problem:
+            raise PageError(problem)
+        page.slug = requested
+    elif not page.slug:
+        page.slug = _free_slug(draft.title, page.id)
+    page.title = draft.title.strip()
+    page.body_source = draft.body_source
+    page.body_html = render_markdown(draft.body_source)
+    page.parent_id = draft.parent_id
+    page.menu_order = draft.menu_order
+    page.status = draft.status
+    page.language = draft.language
+    db.session.add(page)
+    db.session.flush()
+    return page
+
+
+def all_pages() -> list[Page]:
+    return list(db.session.scalars(select(Page).order_by(Page.menu_order, Page.title)))
+
+
+def descendant_page_ids(page_id: int) -> set[int]:
+    children: dict[int | None, list[int]] = {}
+    for pid, parent_id in db.session.execute(select(Page.id, Page.parent_id)):
+        children.setdefault(parent_id, []).append(pid)
+    found: set[int] = set()
+    stack = list(children.get(page_id, []))
+    while stack:
+        current = stack.pop()
+        if current not in found:
+            found.add(current)
+            stack.extend(children.get(current, []))
+    return found
+
+
+def page_path(page: Page, pages_by_id: dict[int, Page] | None = None) -> str:
+    """``/about/team/`` for a page ``team`` under ``about``."""
+    slugs = []
+    node: Page | None = page
+    seen: set[int] = set()
+    while node is not None and node.id not in seen:
+        seen.add(node.id)
+        slugs.append(node.slug)
+        if node.parent_id is None:
+            break
+        node = pages_by_id.get(node.parent_id) if pages_by_id else node.parent
+    return "/" + "/".join(reversed(slugs)) + "/"
+
+
+def find_page_by_path(path: str) -> Page | None:
+    """Resolve ``about/team`` to the page ``team`` whose parent is ``about`` (one query)."""
+    slugs = [part for part in path.strip("/").split("/") if part]
+    if not slugs:
+        return None
+    candidates = {p.slug: p for p in db.session.scalars(select(Page).where(Page.slug.in_(slugs)))}
+    parent_id = None
+    page = None
+    for slug in slugs:
+        page = candidates.get(slug)
+        if page is None or page.parent_id != parent_id:
+            return None
+        parent_id = page.id
+    return page
+
+
+def child_pages(page: Page) -> list[Page]:
+    return list(
+        db.session.scalars(
+            select(Page)
+            .where(Page.parent_id == page.id, Page.status == PostStatus.PUBLISHED)
+            .order_by(Page.menu_order, Page.title)
+        )
+    )
+
+
+def delete_page(page: Page) -> None:
+    """Remove a page; its sub-pages move up to its parent."""
+    for child in db.session.scalars(select(Page).where(Page.parent_id == page.id)):
+        child.parent_id = page.parent_id
+    db.session.flush()
+    db.session.delete(page)
+    db.session.flush()

@@ -1,0 +1,212 @@
+"""Categories (hierarchical) and tags (flat): creating, merging, deleting, and finding sub-trees."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+
+from sqlalchemy import delete, insert, select
+
+from app.content.text import slugify
+from app.extensions import db
+from app.models import Category, Post, Tag, post_categories, post_tags
+
+DEFAULT_CATEGORY_NAME = "Uncategorized"
+
+
+class TaxonomyError(ValueError):
+    """A change that would break the rules (e.g. deleting the default category)."""
+
+
+def _free_slug(model: type[Category] | type[Tag], desired: str, exclude_id: int | None) -> str:
+    base = slugify(desired)
+    query = select(model.slug).where((model.slug == base) | model.slug.like(f"{base}-%"))
+    if exclude_id is not None:
+        query = query.where(model.id != exclude_id)
+    with db.session.no_autoflush:
+        taken = set(db.session.scalars(query))
+    if base not in taken:
+        return base
+    n = 2
+    while f"{base}-{n}" in taken:
+        n += 1
+    return f"{base}-{n}"
+
+
+def slug_in_use(model: type[Category] | type[Tag], slug: str, exclude_id: int | None) -> bool:
+    query = select(model.id).where(model.slug == slug)
+    if exclude_id is not None:
+        query = query.where(model.id != exclude_id)
+    return db.session.scalar(query) is not None
+
+
+def default_category() -> Category:
+    """The category given to posts that have none; created on first use."""
+    category = db.session.scalar(select(Category).where(Category.is_default.is_(True)))
+    if category is None:
+        category = Category(
+            name=DEFAULT_CATEGORY_NAME,
+            slug=_free_slug(Category, DEFAULT_CATEGORY_NAME, None),
+            is_default=True,
+        )
+        db.session.add(category)
+        db.session.flush()
+    return category
+
+
+def save_category(
+    category: Category | None,
+    *,
+    name: str,
+    slug: str = "",
+    description: str = "",
+    parent: Category | None = None,
+) -> Category:
+    if category is None:
+        category = Category()
+    if (
+        parent is not None
+        and category.id is not None
+        and parent.id in descendant_ids(category.id) | {category.id}
+    ):
+        raise TaxonomyError("A category cannot be placed inside itself or its own sub-category.")
+    category.name = name.strip()
+    category.slug = slugify(slug) if slug.strip() else _free_slug(Category, name, category.id)
+    category.description = description.strip()
+    category.parent = parent
+    db.session.add(category)
+    db.session.flush()
+    return category
+
+
+def all_categories() -> list[Category]:
+    """Every category in one query (sites have tens, not thousands)."""
+    return list(db.session.scalars(select(Category).order_by(Category.name)))
+
+
+def descendant_ids(category_id: int, categories: Iterable[Category] | None = None) -> set[int]:
+    """Ids of every category below ``category_id`` (not including it)."""
+    children: dict[int | None, list[int]] = {}
+    for category in categories if categories is not None else all_categories():
+        children.setdefault(category.parent_id, []).append(category.id)
+    found: set[int] = set()
+    stack = list(children.get(category_id, []))
+    while stack:
+        current = stack.pop()
+        if current not in found:
+            found.add(current)
+            stack.extend(children.get(current, []))
+    return found
+
+
+def category_tree(categories: Iterable[Category] | None = None) -> list[tuple[Category, int]]:
+    """Categories in tree order with their depth, for indented lists and pickers."""
+    items = list(categories if categories is not None else all_categories())
+    children: dict[int | None, list[Category]] = {}
+    for category in items:
+        children.setdefault(category.parent_id, []).append(category)
+    ordered: list[tuple[Category, int]] = []
+
+    def walk(parent_id: int | None, depth: int) -> None:
+        for child in sorted(children.get(parent_id, []), key=lambda c: c.name.lower()):
+            ordered.append((child, depth))
+            walk(child.id, depth + 1)
+
+    walk(None, 0)
+    return ordered
+
+
+def delete_category(category: Category) -> None:
+    """Remove a category: posts lose it (and fall back to the default if left with none);
+    sub-categories move up to its parent."""
+    if category.is_default:
+        raise TaxonomyError("The default category can be renamed but not deleted.")
+    fallback = default_category()
+    affected = list(
+        db.session.scalars(select(Post).join(Post.categories).where(Category.id == category.id))
+    )
+    for child in db.session.scalars(select(Category).where(Category.parent_id == category.id)):
+        child.parent_id = category.parent_id
+    for post in affected:
+        post.categories = [c for c in post.categories if c.id != category.id] or [fallback]
+    db.session.flush()
+    db.session.delete(category)
+    db.session.flush()
+
+
+def save_tag(tag: Tag | None, *, name: str, slug: str = "", description: str = "") -> Tag:
+    if tag is None:
+        tag = Tag()
+    tag.name = name.strip()
+    tag.slug = slugify(slug) if slug.strip() else _free_slug(Tag, name, tag.id)
+    tag.description = description.strip()
+    db.session.add(tag)
+    db.session.flush()
+    return tag
+
+
+def tags_from_names(names: Iterable[str]) -> list[Tag]:
+    """Existing tags matched by name or slug, new ones created for the rest, in one lookup."""
+    wanted: dict[str, str] = {}
+    for raw in names:
+        name = " ".join(raw.split())
+        if name:
+            wanted.setdefault(slugify(name), name)
+    if not wanted:
+        return []
+    with db.session.no_autoflush:
+        existing = {
+            tag.slug: tag for tag in db.session.scalars(select(Tag).where(Tag.slug.in_(wanted)))
+        }
+    tags = []
+    for slug, name in wanted.items():
+        tag = existing.get(slug)
+        if tag is None:
+            tag = Tag(name=name, slug=slug, description="")
+            db.session.add(tag)
+        tags.append(tag)
+    return tags
+
+
+def parse_tag_list(text: str) -> list[str]:
+    return [part.strip() for part in text.split(",") if part.strip()]
+
+
+def merge_tags(source: Tag, target: Tag) -> int:
+    """Give every post tagged ``source`` the tag ``target`` instead; delete ``source``.
+
+    Returns the number of posts that moved.
+    """
+    if source.id == target.id:
+        raise TaxonomyError("Choose two different tags to merge.")
+    post_ids = set(
+        db.session.scalars(select(post_tags.c.post_id).where(post_tags.c.tag_id == source.id))
+    )
+    already = set(
+        db.session.scalars(select(post_tags.c.post_id).where(post_tags.c.tag_id == target.id))
+    )
+    moving = post_ids - already
+    if moving:
+        db.session.execute(
+            insert(post_tags), [{"post_id": pid, "tag_id": target.id} for pid in moving]
+        )
+    db.session.execute(delete(post_tags).where(post_tags.c.tag_id == source.id))
+    db.session.delete(source)
+    db.session.flush()
+    db.session.expire_all()
+    return len(post_ids)
+
+
+def delete_tag(tag: Tag) -> None:
+    """Remove a tag; its posts simply lose it."""
+    db.session.execute(delete(post_tags).where(post_tags.c.tag_id == tag.id))
+    db.session.delete(tag)
+    db.session.flush()
+
+
+def posts_in_category_count(category_ids: Iterable[int]) -> int:
+    ids = list(category_ids)
+    return db.session.scalar(
+        select(db.func.count(db.distinct(post_categories.c.post_id))).where(
+            post_categories.c.category_id.in_(ids)
+        )
+    )
