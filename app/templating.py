@@ -2,15 +2,20 @@
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import date, datetime
 
 from flask import Flask, url_for
 from flask_login import current_user
+from sqlalchemy import select
+from sqlalchemy.orm import joinedload
 
 from app.content.dates import format_long_date, to_site_time
+from app.content.languages import language_name, text_direction
+from app.content.pages import page_path
 from app.content.permissions import can
 from app.content.settings import get_setting
-from app.models import Post
+from app.extensions import db
+from app.models import Category, MenuItem, Page, Post, PostStatus, Tag, User
 
 
 def post_url(post: Post, **kwargs) -> str:
@@ -44,11 +49,65 @@ def site_datetime_local(moment: datetime | None) -> str:
     return to_site_time(moment, get_setting("site_timezone")).strftime("%Y-%m-%dT%H:%M")
 
 
+def page_url(page: Page, **kwargs) -> str:
+    return url_for("public.page_detail", page_path=page_path(page).strip("/"), **kwargs)
+
+
+def category_url(category: Category, **kwargs) -> str:
+    return url_for("public.category_archive", slug=category.slug, **kwargs)
+
+
+def tag_url(tag: Tag, **kwargs) -> str:
+    return url_for("public.tag_archive", slug=tag.slug, **kwargs)
+
+
+def author_url(user: User, **kwargs) -> str:
+    return url_for("public.author_archive", slug=user.slug, **kwargs)
+
+
+def header_menu() -> list[tuple[str, str]]:
+    """(label, url) pairs of the header menu, in the admins' order; two queries."""
+    items = db.session.scalars(
+        select(MenuItem)
+        .options(joinedload(MenuItem.page), joinedload(MenuItem.category))
+        .order_by(MenuItem.position, MenuItem.id)
+    ).all()
+    if not items:
+        return []
+    pages_by_id = {p.id: p for p in db.session.scalars(select(Page))}
+    entries = []
+    for item in items:
+        if item.page is not None and item.page.status == PostStatus.PUBLISHED:
+            path = page_path(item.page, pages_by_id).strip("/")
+            entries.append(
+                (item.label or item.page.title, url_for("public.page_detail", page_path=path))
+            )
+        elif item.category is not None:
+            entries.append((item.label or item.category.name, category_url(item.category)))
+    return entries
+
+
+def long_date_of_day(day: date | None) -> str:
+    return f"{day:%B} {day.day}, {day.year}" if day else ""
+
+
 def init_templating(app: Flask) -> None:
     app.jinja_env.filters.update(
-        long_date=long_date, iso_datetime=iso_datetime, datetime_local=site_datetime_local
+        long_date=long_date,
+        iso_datetime=iso_datetime,
+        datetime_local=site_datetime_local,
+        day_date=long_date_of_day,
+        language_name=language_name,
+        text_direction=text_direction,
     )
-    app.jinja_env.globals.update(post_url=post_url)
+    app.jinja_env.globals.update(
+        post_url=post_url,
+        page_url=page_url,
+        category_url=category_url,
+        tag_url=tag_url,
+        author_url=author_url,
+        header_menu=header_menu,
+    )
 
     @app.context_processor
     def site_context() -> dict:

@@ -191,6 +191,16 @@ def post_form(client: FlaskClient, url: str, data: dict, form_page: str | None =
     return client.post(url, data={**data, "csrf_token": csrf_token_from(page.text)})
 
 
+CARD_TITLE_PATTERN = re.compile(r'class="post-card__title"><a href="[^"]+">([^<]+)</a>')
+
+
+def card_titles(html: str) -> list[str]:
+    """Titles of the post cards on a list page, in order (not headlines or menus)."""
+    import html as html_module
+
+    return [html_module.unescape(title) for title in CARD_TITLE_PATTERN.findall(html)]
+
+
 @contextmanager
 def count_queries(app: Flask) -> Iterator[list[str]]:
     statements: list[str] = []

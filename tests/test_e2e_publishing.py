@@ -41,9 +41,10 @@ def test_staff_writes_previews_publishes_and_a_visitor_reads(live_server, page):
     page.wait_for_url(f"{base}/")
     assert page.get_by_role("link", name="Staff login").is_visible()
 
-    headline = page.get_by_role("link", name="Rencontre à Genève : les témoignages", exact=True)
+    recent = page.get_by_role("region", name="Recent activities")
+    headline = recent.get_by_role("link", name="Rencontre à Genève : les témoignages", exact=True)
     assert headline.is_visible()
-    assert page.get_by_text("By Claire Dubois").is_visible()
+    assert page.locator(".byline", has_text="By Claire Dubois").first.is_visible()
     headline.click()
     page.wait_for_url(re.compile(r"/\d{4}/\d{2}/\d{2}/rencontre-a-geneve-les-temoignages/$"))
     assert page.get_by_role("heading", level=1).inner_text() == (

@@ -5,8 +5,9 @@ from __future__ import annotations
 from datetime import UTC, datetime, timedelta
 
 from app import create_app
+from app.content.text import plain_text
 from app.models import PostStatus, utcnow
-from tests.conftest import base_config, login
+from tests.conftest import base_config, card_titles, login
 from tests.factories import make_post, make_user
 
 
@@ -22,7 +23,7 @@ def test_home_lists_published_posts_newest_first_with_byline_and_excerpt(client)
     html = client.get("/").text
     assert html.index("Newer report") < html.index("Older letter")
     assert "January 6, 2020" in html and "March 2, 2021" in html
-    assert "By Maryam Rahimi" in html
+    assert "By Maryam Rahimi" in plain_text(html)
     assert "The first words of the report." in html
     assert 'href="/2021/03/02/newer-report/"' in html
     assert "Continue reading" in html
@@ -45,14 +46,13 @@ def test_home_paginates_ten_per_page_with_newer_and_older_links(client):
     for n in range(23):
         make_post(author, title=f"Story {n:02d}", published_at=start + timedelta(days=n))
     first = client.get("/").text
-    assert first.count('class="post-card"') == 10
-    assert "Story 22" in first and "Story 12" not in first
+    assert card_titles(first) == [f"Story {n:02d}" for n in range(22, 12, -1)]
     assert "Older →" in first and "← Newer" not in first
     second = client.get("/?page=2").text
-    assert "Story 12" in second and "Story 03" in second
+    assert card_titles(second) == [f"Story {n:02d}" for n in range(12, 2, -1)]
     assert "Older →" in second and "← Newer" in second
     third = client.get("/?page=3").text
-    assert third.count('class="post-card"') == 3
+    assert card_titles(third) == ["Story 02", "Story 01", "Story 00"]
     assert "Older →" not in third
     assert client.get("/?page=4").status_code == 404
     assert client.get("/?page=0").status_code == 404
@@ -78,7 +78,7 @@ def test_post_page_shows_title_author_date_and_stored_body(client):
     assert response.status_code == 200
     html = response.text
     assert '<h1 class="post__title">Die Volksmujahedin sind fragwürdige Verbündete</h1>' in html
-    assert "By Jonas Weber" in html and "June 2, 2019" in html
+    assert "By Jonas Weber" in plain_text(html) and "June 2, 2019" in html
     assert "<h2>Hintergrund</h2>" in html and "<strong>Geheimhaltung</strong>" in html
     assert f'rel="canonical" href="http://localhost/2019/06/02/{post.slug}/"' in html
 
@@ -145,7 +145,7 @@ def test_server_error_page_hides_the_traceback(app):
 
 def test_pages_declare_language_and_offer_a_skip_link(client):
     html = client.get("/").text
-    assert '<html lang="en">' in html
+    assert '<html lang="en" dir="ltr">' in html
     assert 'class="skip-link" href="#main"' in html
     assert 'name="viewport"' in html
 

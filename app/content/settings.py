@@ -21,7 +21,9 @@ CONFIG_DEFAULTS = {
     "site_language": "SITE_LANGUAGE",
     "posts_per_page": "POSTS_PER_PAGE",
 }
-PLAIN_DEFAULTS: dict[str, Any] = {}
+PLAIN_DEFAULTS: dict[str, Any] = {
+    "featured_categories": [],  # category ids, in the order their blocks appear
+}
 
 
 def register_default(key: str, value: Any) -> None:

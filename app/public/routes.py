@@ -1,52 +1,212 @@
 from __future__ import annotations
 
+from datetime import datetime
+
 from flask import Blueprint, abort, jsonify, redirect, render_template, request
 from flask_login import current_user
-from sqlalchemy import text
+from sqlalchemy import select, text
 from sqlalchemy.exc import SQLAlchemyError
-from sqlalchemy.orm import joinedload
+from sqlalchemy.orm import joinedload, selectinload
 
-from app.content.dates import to_site_time
+from app.content import frontpage
+from app.content.dates import from_site_time, to_site_time
+from app.content.languages import is_valid_language
+from app.content.pages import child_pages, find_page_by_path
 from app.content.permissions import can
-from app.content.publishing import visible_posts_query
+from app.content.publishing import translations_of, visible_posts_query
 from app.content.settings import get_setting
+from app.content.taxonomy import all_categories, descendant_ids
 from app.extensions import db
-from app.models import Post, utcnow
+from app.models import Post, PostStatus, Tag, User, post_categories, post_tags, utcnow
 from app.templating import post_url
 
 bp = Blueprint("public", __name__)
 
 
-@bp.route("/")
-def home():
+def _page_number() -> int:
+    page = request.args.get("page", "1")
+    if not page.isdigit() or int(page) < 1:
+        abort(404)
+    return int(page)
+
+
+def _language_filter() -> str | None:
+    lang = request.args.get("lang", "").strip()
+    return lang if lang and is_valid_language(lang) else None
+
+
+def _paginate(query):
     page = _page_number()
     pagination = db.paginate(
-        visible_posts_query(),
-        page=page,
-        per_page=get_setting("posts_per_page"),
-        error_out=False,
-        count=True,
+        query, page=page, per_page=get_setting("posts_per_page"), error_out=False, count=True
     )
     if page > 1 and not pagination.items:
         abort(404)
-    return render_template("public/home.html", pagination=pagination, posts=pagination.items)
+    return pagination
+
+
+@bp.route("/")
+def home():
+    lang = _language_filter()
+    recent = _paginate(visible_posts_query(language=lang).where(Post.sticky.is_(False)))
+    context = {"pagination": recent, "posts": recent.items, "lang": lang}
+    if recent.page == 1:
+        categories = all_categories()
+        context.update(
+            headlines=frontpage.headline_posts(20),
+            pinned=frontpage.pinned_posts(),
+            featured=frontpage.featured_blocks(get_setting("featured_categories"), categories),
+        )
+    return render_template("public/home.html", **context)
+
+
+def _archive(query, *, heading: str, kind: str, description: str = "", **extra):
+    lang = _language_filter()
+    if lang:
+        query = query.where(Post.language == lang)
+    pagination = _paginate(query)
+    return render_template(
+        "public/archive.html",
+        pagination=pagination,
+        posts=pagination.items,
+        heading=heading,
+        kind=kind,
+        description=description,
+        lang=lang,
+        **extra,
+    )
+
+
+@bp.route("/category/<slug>/")
+def category_archive(slug: str):
+    categories = all_categories()
+    category = next((c for c in categories if c.slug == slug), None)
+    if category is None:
+        abort(404)
+    ids = {category.id} | descendant_ids(category.id, categories)
+    in_category = select(post_categories.c.post_id).where(post_categories.c.category_id.in_(ids))
+    return _archive(
+        visible_posts_query().where(Post.id.in_(in_category)),
+        heading=category.name,
+        kind="Category",
+        description=category.description,
+        term=category,
+    )
+
+
+@bp.route("/tag/<slug>/")
+def tag_archive(slug: str):
+    tag = db.session.scalar(select(Tag).where(Tag.slug == slug))
+    if tag is None:
+        abort(404)
+    tagged = select(post_tags.c.post_id).where(post_tags.c.tag_id == tag.id)
+    return _archive(
+        visible_posts_query().where(Post.id.in_(tagged)),
+        heading=tag.name,
+        kind="Tag",
+        description=tag.description,
+        term=tag,
+    )
+
+
+@bp.route("/author/<slug>/")
+def author_archive(slug: str):
+    author = db.session.scalar(select(User).where(User.slug == slug))
+    if author is None:
+        abort(404)
+    return _archive(
+        visible_posts_query().where(Post.author_id == author.id),
+        heading=author.display_name,
+        kind="Author",
+        description=author.bio,
+        author=author,
+    )
+
+
+def _date_range(year: int, month: int | None) -> tuple[datetime, datetime]:
+    """The UTC instants bounding a year or month of the site's calendar."""
+    timezone = get_setting("site_timezone")
+    if month is None:
+        start, end = datetime(year, 1, 1), datetime(year + 1, 1, 1)
+    else:
+        start = datetime(year, month, 1)
+        end = datetime(year + (month == 12), month % 12 + 1, 1)
+    return from_site_time(start, timezone), from_site_time(end, timezone)
+
+
+@bp.route("/<int:year>/")
+def year_archive(year: int):
+    if not 1900 <= year <= 9999:
+        abort(404)
+    start, end = _date_range(year, None)
+    query = visible_posts_query().where(Post.published_at >= start, Post.published_at < end)
+    return _archive(query, heading=str(year), kind="Year")
+
+
+@bp.route("/<int:year>/<int:month>/")
+def month_archive(year: int, month: int):
+    if not (1900 <= year <= 9999 and 1 <= month <= 12):
+        abort(404)
+    start, end = _date_range(year, month)
+    query = visible_posts_query().where(Post.published_at >= start, Post.published_at < end)
+    return _archive(query, heading=f"{datetime(year, month, 1):%B} {year}", kind="Month")
 
 
 @bp.route("/<int:year>/<month>/<day>/<slug>/")
 def post_detail(year: int, month: str, day: str, slug: str):
     post = db.session.scalar(
-        db.select(Post).where(Post.slug == slug).options(joinedload(Post.author))
+        select(Post)
+        .where(Post.slug == slug)
+        .options(joinedload(Post.author), selectinload(Post.categories), selectinload(Post.tags))
     )
     if post is None:
         abort(404)
     is_public = post.is_visible_at(utcnow())
     if not is_public and not can(current_user, "view_drafts"):
         abort(404)
-    canonical = post_url(post)
     local = to_site_time(post.published_at or post.created_at, get_setting("site_timezone"))
     if (year, month, day) != (local.year, f"{local.month:02d}", f"{local.day:02d}"):
-        return redirect(canonical, code=301)
-    return render_template("public/post.html", post=post, is_preview=not is_public)
+        return redirect(post_url(post), code=301)
+    previous_post, next_post = _neighbours(post) if is_public else (None, None)
+    return render_template(
+        "public/post.html",
+        post=post,
+        is_preview=not is_public,
+        translations=translations_of(post),
+        previous_post=previous_post,
+        next_post=next_post,
+    )
+
+
+def _neighbours(post: Post) -> tuple[Post | None, Post | None]:
+    """The published posts just before and after ``post`` in time."""
+    visible = visible_posts_query().options()
+    earlier = visible.where(
+        (Post.published_at < post.published_at)
+        | ((Post.published_at == post.published_at) & (Post.id < post.id))
+    )
+    later = (
+        visible.where(
+            (Post.published_at > post.published_at)
+            | ((Post.published_at == post.published_at) & (Post.id > post.id))
+        )
+        .order_by(None)
+        .order_by(Post.published_at.asc(), Post.id.asc())
+    )
+    return db.session.scalar(earlier.limit(1)), db.session.scalar(later.limit(1))
+
+
+@bp.route("/<path:page_path>/")
+def page_detail(page_path: str):
+    page = find_page_by_path(page_path)
+    if page is None:
+        abort(404)
+    is_public = page.status == PostStatus.PUBLISHED
+    if not is_public and not can(current_user, "view_drafts"):
+        abort(404)
+    return render_template(
+        "public/page.html", page=page, is_preview=not is_public, children=child_pages(page)
+    )
 
 
 @bp.route("/healthz")
@@ -57,10 +217,3 @@ def healthz():
         db.session.rollback()
         return jsonify(status="error", database="unreachable"), 503
     return jsonify(status="ok", database="ok")
-
-
-def _page_number() -> int:
-    page = request.args.get("page", "1")
-    if not page.isdigit() or int(page) < 1:
-        abort(404)
-    return int(page)

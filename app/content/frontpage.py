@@ -1,0 +1,65 @@
+"""What the home page shows: headlines, pinned posts and the newest post of featured categories.
+
+Each function is one query, so the home page costs the same however large the site grows.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy import select
+from sqlalchemy.orm import joinedload
+
+from app.content.publishing import visible_posts_query
+from app.content.taxonomy import descendant_ids
+from app.extensions import db
+from app.models import Category, Post, PostStatus, post_categories, utcnow
+
+
+def headline_posts(limit: int = 20, now: datetime | None = None) -> list[Post]:
+    return list(db.session.scalars(visible_posts_query(now).limit(limit)))
+
+
+def pinned_posts(now: datetime | None = None) -> list[Post]:
+    return list(db.session.scalars(visible_posts_query(now).where(Post.sticky.is_(True))))
+
+
+def featured_blocks(
+    category_ids: list[int], categories: list[Category], now: datetime | None = None
+) -> list[tuple[Category, Post]]:
+    """For each featured category (in the admins' order) its newest visible post, sub-categories
+    included. One statement: a scalar subquery per category picks the newest post id."""
+    by_id = {c.id: c for c in categories}
+    wanted = [by_id[cid] for cid in category_ids if cid in by_id]
+    if not wanted:
+        return []
+    now = now or utcnow()
+    columns = []
+    for category in wanted:
+        ids = {category.id} | descendant_ids(category.id, categories)
+        columns.append(
+            select(Post.id)
+            .join(post_categories, post_categories.c.post_id == Post.id)
+            .where(
+                post_categories.c.category_id.in_(ids),
+                Post.status == PostStatus.PUBLISHED,
+                Post.published_at <= now,
+            )
+            .order_by(Post.published_at.desc(), Post.id.desc())
+            .limit(1)
+            .scalar_subquery()
+            .label(f"c{category.id}")
+        )
+    newest_ids = db.session.execute(select(*columns)).one()
+    found = [pid for pid in newest_ids if pid is not None]
+    posts = {
+        p.id: p
+        for p in db.session.scalars(
+            select(Post).where(Post.id.in_(found)).options(joinedload(Post.author))
+        )
+    } if found else {}  # fmt: skip
+    return [
+        (category, posts[pid])
+        for category, pid in zip(wanted, newest_ids, strict=True)
+        if pid is not None and pid in posts
+    ]
