@@ -27,7 +27,7 @@ def test_admin_changes_settings_and_the_public_site_follows(client):
     home = client.get("/").text
     assert "<title>Stimme der Familien</title>" in home
     assert "Briefe, Berichte, Kampagnen" in home
-    assert '<html lang="de">' in home
+    assert '<html lang="de" dir="ltr">' in home
     assert card_titles(home) == ["Tag 3", "Tag 2"]
     # 23:00 UTC on 3 May is 4 May in Berlin (UTC+2 in summer).
     assert "May 4, 2024" in home and "/2024/05/04/tag-3/" in home
