@@ -12,12 +12,14 @@ import os
 import re
 from collections.abc import Iterator
 from contextlib import contextmanager
+from html.parser import HTMLParser
 from pathlib import Path
 
 import pytest
 from flask import Flask
 from flask.testing import FlaskClient
 from sqlalchemy import create_engine, event, text
+from werkzeug.datastructures import MultiDict
 
 from app import create_app
 from app.extensions import db
@@ -199,6 +201,86 @@ def card_titles(html: str) -> list[str]:
     import html as html_module
 
     return [html_module.unescape(title) for title in CARD_TITLE_PATTERN.findall(html)]
+
+
+class _FormReader(HTMLParser):
+    """Collects what a browser would submit for each ``<form method=post>`` on a page."""
+
+    def __init__(self) -> None:
+        super().__init__(convert_charrefs=True)
+        self.forms: list[list[tuple[str, str]]] = []
+        self.fields: list[tuple[str, str]] = []
+        self._in_form = False
+        self._select: str | None = None
+        self._select_first: str | None = None
+        self._select_chosen = False
+        self._textarea: str | None = None
+        self._text: list[str] = []
+
+    def handle_starttag(self, tag, attrs):
+        a = dict(attrs)
+        if tag == "form" and (a.get("method") or "").lower() == "post":
+            self._in_form = True
+            self.fields = []
+            self.forms.append(self.fields)
+        if not self._in_form or ("name" not in a and tag in {"input", "select", "textarea"}):
+            return
+        if tag == "input":
+            kind = (a.get("type") or "text").lower()
+            if kind in {"submit", "button", "image", "reset", "file"}:
+                return
+            if kind in {"checkbox", "radio"} and "checked" not in a:
+                return
+            self.fields.append((a["name"], a.get("value", "on" if kind == "checkbox" else "")))
+        elif tag == "select":
+            self._select, self._select_first, self._select_chosen = a["name"], None, False
+        elif tag == "option" and self._select is not None:
+            value = a.get("value", "")
+            if self._select_first is None:
+                self._select_first = value
+            if "selected" in a:
+                self.fields.append((self._select, value))
+                self._select_chosen = True
+        elif tag == "textarea":
+            self._textarea, self._text = a["name"], []
+
+    def handle_data(self, data):
+        if self._textarea is not None:
+            self._text.append(data)
+
+    def handle_endtag(self, tag):
+        if tag == "select" and self._select is not None:
+            if not self._select_chosen and self._select_first is not None:
+                self.fields.append((self._select, self._select_first))
+            self._select = None
+        elif tag == "textarea" and self._textarea is not None:
+            self.fields.append((self._textarea, re.sub(r"^\r?\n", "", "".join(self._text))))
+            self._textarea = None
+        elif tag == "form" and self._in_form:
+            self._in_form = False
+
+
+def submit_form(client: FlaskClient, url: str, changes: dict, button: str | None = None):
+    """Load ``url``, keep every value its form already has, apply ``changes``, and POST it.
+
+    A value of ``None`` in ``changes`` removes the field (an unticked checkbox); a list gives
+    several values (ticked checkboxes of one group). ``button`` names the submit button pressed.
+    """
+    reader = _FormReader()
+    reader.feed(client.get(url).text)
+    assert reader.forms, f"no POST form on {url}"
+    main_form = max(reader.forms, key=len)  # not the header's logout button
+    data: dict[str, list[str]] = {}
+    for name, value in main_form:
+        data.setdefault(name, []).append(value)
+    for name, value in changes.items():
+        if value is None:
+            data.pop(name, None)
+        else:
+            data[name] = [str(v) for v in value] if isinstance(value, list) else [str(value)]
+    if button:
+        data[button] = [button]
+    return client.post(url, data=MultiDict([(k, v) for k, vs in data.items() for v in vs]))
 
 
 @contextmanager

@@ -4,16 +4,30 @@ from zoneinfo import available_timezones
 
 from flask_wtf import FlaskForm
 from wtforms import (
+    BooleanField,
+    DateField,
     DateTimeLocalField,
     IntegerField,
     SelectChoice,
     SelectField,
+    SelectMultipleField,
     StringField,
     SubmitField,
     TextAreaField,
+    URLField,
 )
-from wtforms.validators import DataRequired, Length, NumberRange, Optional, Regexp, ValidationError
+from wtforms.validators import (
+    URL,
+    DataRequired,
+    Length,
+    NumberRange,
+    Optional,
+    Regexp,
+    ValidationError,
+)
+from wtforms.widgets import CheckboxInput, ListWidget
 
+from app.content.languages import is_valid_language
 from app.models import PostStatus
 
 SLUG_PATTERN = r"^[a-z0-9]+(?:-[a-z0-9]+)*$"
@@ -50,8 +64,47 @@ class PostForm(FlaskForm):
         description="Site time. Leave empty to use the moment of publishing; "
         "a future date schedules the post.",
     )
+    language = SelectField("Language")
+    categories = SelectMultipleField(
+        "Categories",
+        coerce=int,
+        widget=ListWidget(prefix_label=False),
+        option_widget=CheckboxInput(),
+        description="Posts with no category go into the default one.",
+    )
+    tags = StringField(
+        "Tags",
+        validators=[Optional(), Length(max=1000)],
+        description="Separate tags with commas; new tags are created.",
+    )
+    translation_of = SelectField(
+        "Translation of",
+        coerce=lambda value: int(value) if value not in (None, "", "None") else None,
+        description="Link this post to the same article in another language.",
+    )
+    sticky = BooleanField("Pin to the top of the home page")
+    byline_name = StringField(
+        "Outside author",
+        validators=[Optional(), Length(max=200)],
+        description="For a reposted article: the byline readers see instead of your name.",
+    )
+    source_name = StringField("Source publication", validators=[Optional(), Length(max=200)])
+    source_url = URLField(
+        "Original URL",
+        validators=[Optional(), URL(require_tld=False), Length(max=1000)],
+        description="The post's canonical link will point here.",
+    )
+    source_published_on = DateField("Originally published on", validators=[Optional()])
     save = SubmitField("Save")
     preview = SubmitField("Preview")
+
+    def validate_language(self, field) -> None:
+        if not is_valid_language(field.data or ""):
+            raise ValidationError("Choose a language.")
+
+    def validate_source_url(self, field) -> None:
+        if field.data and not field.data.lower().startswith(("http://", "https://")):
+            raise ValidationError("Use an http:// or https:// address.")
 
 
 class ConfirmForm(FlaskForm):

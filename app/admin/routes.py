@@ -4,13 +4,16 @@ from flask import Blueprint, abort, current_app, flash, redirect, render_templat
 from flask_login import current_user, login_required
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import joinedload
+from wtforms import SelectChoice
 
 from app.admin.forms import ConfirmForm, PostForm, SettingsForm
 from app.content.dates import from_site_time, to_site_time
+from app.content.languages import language_choices, normalise_language
 from app.content.permissions import can
 from app.content.publishing import PostDraft, apply_draft, create_post, slug_is_taken
 from app.content.rendering import render_markdown
 from app.content.settings import all_settings, get_setting, save_settings
+from app.content.taxonomy import category_tree, parse_tag_list
 from app.extensions import db
 from app.models import Post, PostStatus
 
@@ -59,6 +62,9 @@ def posts():
 @bp.route("/posts/new", methods=["GET", "POST"])
 def new_post():
     form = PostForm()
+    if request.method == "GET":
+        form.language.data = get_setting("site_language")
+    _offer_choices(form, post=None)
     return _handle_post_form(form, post=None)
 
 
@@ -66,13 +72,59 @@ def new_post():
 def edit_post(post_id: int):
     post = get_post_or_abort(post_id, "edit_post")
     form = PostForm(obj=post) if request.method == "GET" else PostForm()
+    _offer_choices(form, post=post)
     if request.method == "GET":
         form.body.data = post.body_source
         form.excerpt.data = post.custom_excerpt or ""
+        form.categories.data = [category.id for category in post.categories]
+        form.tags.data = ", ".join(tag.name for tag in post.tags)
+        form.translation_of.data = _linked_translation_id(post)
         if post.published_at is not None:
             local = to_site_time(post.published_at, get_setting("site_timezone"))
             form.published_at.data = local.replace(tzinfo=None)
     return _handle_post_form(form, post=post)
+
+
+TRANSLATION_CHOICES_LIMIT = 300
+
+
+def _offer_choices(form: PostForm, post: Post | None) -> None:
+    """Fill the pickers: languages, the category tree, posts to link as translations."""
+    current_language = form.language.data or (post.language if post else None)
+    form.language.choices = [
+        SelectChoice(code, label)
+        for code, label in language_choices(
+            [c for c in (current_language, get_setting("site_language")) if c]
+        )
+    ]
+    form.categories.choices = [
+        SelectChoice(category.id, "— " * depth + category.name)
+        for category, depth in category_tree()
+    ]
+    candidates = db.select(Post.id, Post.title, Post.language).order_by(Post.created_at.desc())
+    if post is not None:
+        candidates = candidates.where(Post.id != post.id)
+    rows = db.session.execute(candidates.limit(TRANSLATION_CHOICES_LIMIT)).all()
+    linked = _linked_translation_id(post) if post else None
+    if linked and linked not in {row.id for row in rows}:
+        rows += db.session.execute(
+            db.select(Post.id, Post.title, Post.language).where(Post.id == linked)
+        ).all()
+    form.translation_of.choices = [SelectChoice(None, "— not a translation —")] + [
+        SelectChoice(row.id, f"{row.title} ({row.language})") for row in rows
+    ]
+
+
+def _linked_translation_id(post: Post) -> int | None:
+    """Another post of ``post``'s translation group, the one the form shows as its original."""
+    if post.translation_group is None:
+        return None
+    return db.session.scalar(
+        db.select(Post.id)
+        .where(Post.translation_group == post.translation_group, Post.id != post.id)
+        .order_by(Post.id)
+        .limit(1)
+    )
 
 
 def _handle_post_form(form: PostForm, post: Post | None):
@@ -120,6 +172,15 @@ def _draft_from_form(form: PostForm) -> PostDraft:
         body_source=form.body.data or "",
         custom_excerpt=form.excerpt.data or "",
         status=form.status.data,
+        language=normalise_language(form.language.data),
+        category_ids=form.categories.data or [],
+        tag_names=parse_tag_list(form.tags.data or ""),
+        translation_of=form.translation_of.data,
+        sticky=form.sticky.data,
+        byline_name=form.byline_name.data or "",
+        source_name=form.source_name.data or "",
+        source_url=form.source_url.data or "",
+        source_published_on=form.source_published_on.data,
         published_at=published_at,
     )
 
