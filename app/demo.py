@@ -3,12 +3,16 @@
 from __future__ import annotations
 
 import secrets
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 
 from app.auth.passwords import hash_password
+from app.content.pages import PageDraft, save_page
 from app.content.publishing import PostDraft, create_post
+from app.content.settings import get_setting, save_settings
+from app.content.taxonomy import save_category
+from app.content.text import slugify
 from app.extensions import db
-from app.models import Post, PostStatus, Role, User
+from app.models import Category, MenuItem, Page, Post, PostStatus, Role, User
 
 AUTHORS = [
     ("maryam.rahimi@demo.broadside.invalid", "Maryam Rahimi", Role.EDITOR),
@@ -181,7 +185,112 @@ POSTS: list[tuple[int, str, datetime, str, str]] = [
         "Ideas: volunteer profile, event dates, the new guide.",
         PostStatus.DRAFT,
     ),
+    (
+        2,
+        "Reposted: The view from Brussels on exile opposition groups",
+        datetime(2025, 3, 3, 8, 0, tzinfo=UTC),
+        "European institutions have long struggled to tell genuine opposition movements "
+        "from organisations that merely use the language of democracy.\n\n"
+        "> Legitimacy is not granted by lobbying budgets.\n\n" + LOREM * 2,
+        PostStatus.PUBLISHED,
+    ),
+    (
+        0,
+        "The petition, one year on",
+        datetime(2026, 9, 2, 9, 0, tzinfo=UTC),
+        "What became of our petition? An update in English for our international readers. " + LOREM,
+        PostStatus.PUBLISHED,
+    ),
+    (
+        0,
+        "گزارش دیدار با خانواده‌ها در پاریس",
+        datetime(2026, 6, 12, 10, 0, tzinfo=UTC),
+        "این گزارش خلاصه‌ای از دیدار ما با خانواده‌ها در پاریس است. "
+        "خانواده‌ها می‌خواهند بدانند عزیزانشان کجا هستند.\n\n"
+        "## درخواست‌های ما\n\n- دسترسی کنسولی\n- پاسخ مکتوب به نامه‌ها",
+        PostStatus.PUBLISHED,
+    ),
 ]
+
+
+# title -> categories (slugs), tags, language and the rest of what makes a post more than text
+DETAILS: dict[str, dict] = {
+    "Open letter to the foreign ministers of the European Union": {
+        "categories": ["open-letters"], "tags": ["European Union", "Families"], "sticky": True,
+    },
+    "Die Volksmujahedin sind fragwürdige Verbündete": {
+        "categories": ["reports"], "tags": ["Germany", "Analysis"], "language": "de",
+    },
+    "L'été à Paris : une rencontre avec les familles": {
+        "categories": ["events"], "tags": ["Families", "Paris"], "language": "fr",
+    },
+    "Annual report 2019: a year of listening": {"categories": ["annual-reports"]},
+    "Kampagne: Briefe an den Bundestag": {
+        "categories": ["campaigns"], "tags": ["Germany"], "language": "de",
+    },
+    "Press review: what the newspapers said this autumn": {"categories": ["press-review"]},
+    "Zehn Jahre Beratungsstelle": {"categories": ["events"], "language": "de"},
+    "Rapport : les témoignages recueillis à Genève": {
+        "categories": ["reports"], "tags": ["Geneva", "United Nations"], "language": "fr",
+    },
+    "How to contact a relative abroad: a practical guide": {
+        "categories": ["reports"], "tags": ["Families", "Guide"],
+    },
+    "Podiumsdiskussion in Köln": {"categories": ["events"], "language": "de"},
+    "Why we keep writing letters": {"categories": ["open-letters"], "tags": ["Analysis"]},
+    "Annual report 2023": {"categories": ["annual-reports"]},
+    "Nachruf auf eine mutige Mutter": {"categories": ["campaigns"], "language": "de"},
+    "Appel aux dons pour l'hiver": {"categories": ["campaigns"], "language": "fr"},
+    "Campaign update: the petition passes 10,000 signatures": {
+        "categories": ["petitions"], "tags": ["Petition"],
+    },
+    "Ein Jahr nach der Petition": {
+        "categories": ["petitions"], "tags": ["Petition"], "language": "de",
+    },
+    "The petition, one year on": {
+        "categories": ["petitions"], "tags": ["Petition"],
+        "translation_of": "Ein Jahr nach der Petition",
+    },
+    "Reposted: The view from Brussels on exile opposition groups": {
+        "categories": ["press-review"], "tags": ["European Union", "Analysis"],
+        "byline_name": "Eldar Mamedov", "source_name": "EUobserver",
+        "source_url": "https://euobserver.com/opinion/",
+        "source_published_on": date(2025, 2, 27),
+    },
+    "گزارش دیدار با خانواده‌ها در پاریس": {
+        "categories": ["reports"], "tags": ["Families", "Paris"], "language": "fa",
+    },
+}  # fmt: skip
+
+# (name, parent slug or None, description)
+CATEGORIES = [
+    ("Campaigns", None, "What we are working for, and how you can help."),
+    ("Petitions", "campaigns", "Petitions we started or support."),
+    ("Reports", None, "Research, testimonies and guides."),
+    ("Annual reports", "reports", "Our yearly account of what we did."),
+    ("Open letters", None, "Letters to governments and institutions."),
+    ("Press review", None, "Articles from other publications worth reading."),
+    ("Events", None, "Meetings, panels and visits."),
+]
+
+BIOS = {
+    "Maryam Rahimi": "Maryam coordinates our work with families across Europe.",
+    "Jonas Weber": "Jonas leads the Berlin office and writes in German and English.",
+    "Claire Dubois": "Claire follows the press and our French-speaking partners.",
+}
+
+PAGES = [
+    ("About us", None, 0,
+     "We are a small association supporting families who have lost contact with relatives "
+     "inside a closed political organisation.\n\nWe listen, document and advocate."),
+    ("Our team", "about-us", 1,
+     "Our staff and volunteers work from Berlin, Paris and online. "
+     "Write to us and one of us will answer."),
+    ("Contact", None, 2, "Write to **office@example.org** or call us on weekdays."),
+]  # fmt: skip
+
+MENU = ["page:about-us", "category:campaigns", "category:reports", "category:open-letters"]
+FEATURED = ["open-letters", "reports", "campaigns"]
 
 
 def _demo_author(email: str, name: str, role: Role) -> User:
@@ -198,23 +307,85 @@ def _demo_author(email: str, name: str, role: Role) -> User:
     return user
 
 
+def _demo_categories() -> dict[str, Category]:
+    by_slug = {c.slug: c for c in db.session.scalars(db.select(Category))}
+    for name, parent_slug, description in CATEGORIES:
+        slug = slugify(name)
+        if slug not in by_slug:
+            by_slug[slug] = save_category(
+                None,
+                name=name,
+                slug=slug,
+                description=description,
+                parent=by_slug.get(parent_slug) if parent_slug else None,
+            )
+    return by_slug
+
+
+def _demo_pages(author: User) -> dict[str, Page]:
+    by_slug = {p.slug: p for p in db.session.scalars(db.select(Page))}
+    for title, parent_slug, order, body in PAGES:
+        slug = slugify(title)
+        if slug not in by_slug:
+            parent = by_slug.get(parent_slug) if parent_slug else None
+            draft = PageDraft(
+                title=title,
+                body_source=body,
+                slug=slug,
+                parent_id=parent.id if parent else None,
+                menu_order=order,
+                status=PostStatus.PUBLISHED.value,
+            )
+            by_slug[slug] = save_page(None, draft, author)
+    return by_slug
+
+
+def _demo_menu(pages: dict[str, Page], categories: dict[str, Category]) -> None:
+    if db.session.scalar(db.select(db.func.count(MenuItem.id))):
+        return
+    for position, entry in enumerate(MENU):
+        kind, slug = entry.split(":")
+        if kind == "page":
+            db.session.add(MenuItem(position=position, page_id=pages[slug].id))
+        else:
+            db.session.add(MenuItem(position=position, category_id=categories[slug].id))
+
+
 def load_demo_content() -> int:
-    """Add the demo authors and any demo post not yet present; return how many posts were added."""
+    """Add the demo authors, categories, pages, menu and any demo post not yet present.
+
+    Returns how many posts were added.
+    """
     authors = [_demo_author(*entry) for entry in AUTHORS]
-    existing_titles = set(db.session.scalars(db.select(Post.title)))
+    for author in authors:
+        author.bio = author.bio or BIOS.get(author.display_name, "")
+    categories = _demo_categories()
+    pages = _demo_pages(authors[0])
+    _demo_menu(pages, categories)
+    if not get_setting("featured_categories"):
+        save_settings({"featured_categories": [categories[slug].id for slug in FEATURED]})
+    posts_by_title = {p.title: p for p in db.session.scalars(db.select(Post))}
     created = 0
-    for author_index, title, published_at, body, status in POSTS:
-        if title in existing_titles:
+    for author_index, title, published_at, body, status in sorted(POSTS, key=lambda p: p[2]):
+        if title in posts_by_title:
             continue
+        details = dict(DETAILS.get(title, {}))
+        category_slugs = details.pop("categories", [])
+        translation_of = details.pop("translation_of", None)
         draft = PostDraft(
             title=title,
             body_source=body,
             status=status.value,
             published_at=published_at if status == PostStatus.PUBLISHED else None,
+            category_ids=[categories[slug].id for slug in category_slugs],
+            tag_names=details.pop("tags", []),
+            translation_of=posts_by_title[translation_of].id if translation_of else None,
+            **details,
         )
         post = create_post(authors[author_index], draft)
         post.created_at = published_at
         db.session.flush()
+        posts_by_title[title] = post
         created += 1
     db.session.commit()
     return created

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from app.extensions import db
-from app.models import Post, PostStatus, User
+from app.models import Category, Post, PostStatus, User
 from tests.factories import make_user
 
 
@@ -62,6 +62,26 @@ def test_demo_content_is_varied_and_idempotent(app):
     assert "fragwürdige" in titles and "L'été" in titles
     assert "die-volksmujahedin-sind-fragwurdige-verbundete" in {p.slug for p in posts}
 
+    assert {p.language for p in published} >= {"en", "de", "fr", "fa"}
+    repost = next(p for p in posts if p.byline_name)
+    assert repost.source_name and repost.source_url.startswith("https://")
+    group = next(p.translation_group for p in posts if p.translation_group)
+    assert {p.language for p in posts if p.translation_group == group} == {"en", "de"}
+    assert any(p.sticky for p in published)
+    assert any(p.tags for p in posts)
+
+    client = app.test_client()
+    home = client.get("/").text
+    assert 'href="/about-us/"' in home  # header menu
+    assert (
+        '<html lang="fa" dir="rtl">'
+        in client.get(post_url_of(next(p for p in posts if p.language == "fa"))).text
+    )
+    assert client.get("/about-us/our-team/").status_code == 200
+    assert client.get("/category/campaigns/").status_code == 200
+    petitions = db.session.scalar(db.select(Category).where(Category.slug == "petitions"))
+    assert petitions.parent.slug == "campaigns"
+
     second = _run(app, "demo-content")
     assert second.exit_code == 0
     assert db.session.scalar(db.select(db.func.count(Post.id))) == len(posts)
@@ -75,3 +95,7 @@ def test_demo_content_if_empty_leaves_a_real_site_alone(app):
     result = _run(app, "demo-content", "--if-empty")
     assert "not loaded" in result.output
     assert db.session.scalar(db.select(db.func.count(Post.id))) == 1
+
+
+def post_url_of(post: Post) -> str:
+    return f"/{post.published_at:%Y/%m/%d}/{post.slug}/"

@@ -1,0 +1,121 @@
+"""Category, tag, author and date archives: what they list, in which order, on how many pages."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+
+from app.extensions import db
+from app.models import PostStatus
+from tests.conftest import card_titles
+from tests.factories import make_category, make_post, make_user
+
+DAY = timedelta(days=1)
+START = datetime(2023, 3, 1, 12, tzinfo=UTC)
+
+
+def test_category_archive_includes_sub_categories_newest_first(client):
+    author = make_user()
+    reports = make_category("Reports", description="Our research and annual reports.")
+    annual = make_category("Annual reports", parent=reports)
+    letters = make_category("Open letters")
+    make_post(author, title="Field report", category_ids=[reports.id], published_at=START)
+    make_post(
+        author, title="Annual report 2023", category_ids=[annual.id], published_at=START + DAY
+    )
+    make_post(author, title="Letter to ministers", category_ids=[letters.id], published_at=START)
+    make_post(
+        author, title="Draft report", category_ids=[reports.id], status=PostStatus.DRAFT.value
+    )
+
+    html = client.get("/category/reports/").text
+    assert card_titles(html) == ["Annual report 2023", "Field report"]
+    assert '<h1 class="archive-header__title">Reports</h1>' in html
+    assert "Our research and annual reports." in html
+    assert card_titles(client.get("/category/annual-reports/").text) == ["Annual report 2023"]
+    assert client.get("/category/no-such-category/").status_code == 404
+
+
+def test_posts_without_a_category_are_filed_under_uncategorized(client):
+    make_post(make_user(), title="Loose post")
+    html = client.get("/category/uncategorized/").text
+    assert card_titles(html) == ["Loose post"]
+    assert "Uncategorized" in html
+
+
+def test_tag_archive_lists_tagged_posts_only(client):
+    author = make_user()
+    make_post(author, title="Tagged one", tag_names=["Human rights", "Geneva"], published_at=START)
+    make_post(author, title="Tagged two", tag_names=["human rights"], published_at=START + DAY)
+    make_post(author, title="Untagged")
+    html = client.get("/tag/human-rights/").text
+    assert card_titles(html) == ["Tagged two", "Tagged one"]
+    assert '<p class="archive-header__kind">Tag</p>' in html
+    assert card_titles(client.get("/tag/geneva/").text) == ["Tagged one"]
+
+
+def test_author_archive_shows_bio_and_only_their_posts(client):
+    maryam = make_user(name="Maryam Rahimi")
+    maryam.bio = "Maryam coordinates the families' network."
+    db.session.commit()
+    make_post(maryam, title="Her report", published_at=START)
+    make_post(make_user(name="Jonas Weber"), title="His letter", published_at=START)
+    html = client.get("/author/maryam-rahimi/").text
+    assert card_titles(html) == ["Her report"]
+    assert "Maryam coordinates the families&#39; network." in html
+    post_page = client.get("/2023/03/01/her-report/").text
+    assert 'href="/author/maryam-rahimi/"' in post_page
+
+
+def test_year_and_month_archives_follow_the_site_calendar(app_factory):
+    app = app_factory(SITE_TIMEZONE="Europe/Berlin")
+    client = app.test_client()
+    with app.app_context():
+        author = make_user()
+        # 23:30 UTC on 31 December 2022 is already 2023 in Berlin.
+        make_post(
+            author, title="New Year's Eve", published_at=datetime(2022, 12, 31, 23, 30, tzinfo=UTC)
+        )
+        make_post(author, title="March news", published_at=datetime(2023, 3, 15, tzinfo=UTC))
+        make_post(author, title="Old news", published_at=datetime(2022, 6, 1, tzinfo=UTC))
+    assert card_titles(client.get("/2023/").text) == ["March news", "New Year's Eve"]
+    assert card_titles(client.get("/2022/").text) == ["Old news"]
+    january = client.get("/2023/01/").text
+    assert card_titles(january) == ["New Year's Eve"]
+    assert '<h1 class="archive-header__title">January 2023</h1>' in january
+    assert card_titles(client.get("/2023/02/").text) == []
+    assert client.get("/2023/13/").status_code == 404
+
+
+def test_archives_paginate_like_the_home_page(app_factory):
+    app = app_factory(POSTS_PER_PAGE=3)
+    client = app.test_client()
+    with app.app_context():
+        author = make_user()
+        news = make_category("News")
+        for n in range(7):
+            make_post(
+                author, title=f"News {n}", category_ids=[news.id], published_at=START + n * DAY
+            )
+    first = client.get("/category/news/").text
+    assert card_titles(first) == ["News 6", "News 5", "News 4"]
+    assert 'href="/category/news/?page=2"' in first
+    third = client.get("/category/news/?page=3").text
+    assert card_titles(third) == ["News 0"]
+    assert 'href="/category/news/?page=2"' in third
+    assert client.get("/category/news/?page=4").status_code == 404
+
+
+def test_language_filter_narrows_archives_and_keeps_it_across_pages(app_factory):
+    app = app_factory(POSTS_PER_PAGE=2)
+    client = app.test_client()
+    with app.app_context():
+        author = make_user()
+        for n in range(3):
+            make_post(author, title=f"Deutsch {n}", language="de", published_at=START + n * DAY)
+            make_post(author, title=f"English {n}", language="en", published_at=START + n * DAY)
+    html = client.get("/2023/?lang=de").text
+    assert card_titles(html) == ["Deutsch 2", "Deutsch 1"]
+    assert "Showing posts in Deutsch" in html
+    assert 'href="/2023/?page=2&amp;lang=de"' in html or 'href="/2023/?lang=de&amp;page=2"' in html
+    assert card_titles(client.get("/2023/?lang=de&page=2").text) == ["Deutsch 0"]
+    assert card_titles(client.get("/?lang=en").text) == ["English 2", "English 1"]

@@ -1,0 +1,54 @@
+"""The home page of a publication: headline strip, pinned posts, recent activities and
+one block per featured category."""
+
+from __future__ import annotations
+
+import re
+from datetime import UTC, datetime, timedelta
+
+from app.content.settings import save_settings
+from app.extensions import db
+from tests.conftest import card_titles
+from tests.factories import make_category, make_post, make_user
+
+START = datetime(2024, 1, 1, tzinfo=UTC)
+
+
+def _headlines(html: str) -> list[str]:
+    strip = html[html.index('id="headlines-heading"') : html.index("</section>")]
+    return re.findall(r'<a href="[^"]+">([^<]+)</a>', strip)
+
+
+def test_headline_strip_lists_the_latest_twenty_titles(client):
+    author = make_user()
+    for n in range(25):
+        make_post(author, title=f"Headline {n:02d}", published_at=START + timedelta(hours=n))
+    html = client.get("/").text
+    assert _headlines(html) == [f"Headline {n:02d}" for n in range(24, 4, -1)]
+    assert 'id="headlines-heading"' not in client.get("/?page=2").text
+
+
+def test_featured_categories_show_their_newest_post_in_the_chosen_order(client):
+    author = make_user()
+    campaigns = make_category("Campaigns")
+    petitions = make_category("Petitions", parent=campaigns)
+    reports = make_category("Reports")
+    empty = make_category("Empty section")
+    make_post(author, title="Old campaign", category_ids=[campaigns.id], published_at=START)
+    make_post(
+        author,
+        title="New petition",
+        category_ids=[petitions.id],
+        published_at=START + timedelta(days=2),
+    )
+    make_post(
+        author, title="A report", category_ids=[reports.id], published_at=START + timedelta(days=1)
+    )
+    make_post(author, title="Future report", category_ids=[reports.id], status="draft")
+    save_settings({"featured_categories": [reports.id, empty.id, campaigns.id]})
+    db.session.commit()
+    html = client.get("/").text
+    featured = html[html.index('aria-label="Featured sections"') :]
+    blocks = re.findall(r'class="section-label"><a href="/category/([^/]+)/">', featured)
+    assert blocks == ["reports", "campaigns"]  # the empty category shows no block
+    assert card_titles(featured) == ["A report", "New petition"]  # sub-categories count
