@@ -119,3 +119,19 @@ def test_language_filter_narrows_archives_and_keeps_it_across_pages(app_factory)
     assert 'href="/2023/?page=2&amp;lang=de"' in html or 'href="/2023/?lang=de&amp;page=2"' in html
     assert card_titles(client.get("/2023/?lang=de&page=2").text) == ["Deutsch 0"]
     assert card_titles(client.get("/?lang=en").text) == ["English 2", "English 1"]
+
+
+def test_tags_added_to_several_posts_in_one_transaction_are_created_once(app):
+    from app.content.publishing import PostDraft, create_post
+    from app.models import Tag
+
+    author = make_user()
+    for n in range(3):
+        create_post(
+            author,
+            PostDraft(
+                title=f"Batch {n}", body_source="x", status="published", tag_names=["Common"]
+            ),
+        )
+    db.session.commit()
+    assert db.session.scalar(db.select(db.func.count(Tag.id))) == 1

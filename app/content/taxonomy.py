@@ -157,6 +157,10 @@ def tags_from_names(names: Iterable[str]) -> list[Tag]:
         existing = {
             tag.slug: tag for tag in db.session.scalars(select(Tag).where(Tag.slug.in_(wanted)))
         }
+    # Tags created earlier in this same unit of work are not in the database yet.
+    existing.update(
+        {obj.slug: obj for obj in db.session.new if isinstance(obj, Tag) and obj.slug in wanted}
+    )
     tags = []
     for slug, name in wanted.items():
         tag = existing.get(slug)
