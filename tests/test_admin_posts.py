@@ -45,6 +45,7 @@ def test_author_gets_403_on_someone_elses_post(client, method, url):
         url.format(id=other.id), data={"csrf_token": csrf_token_from(page.text)}
     )
     assert response.status_code == 403
+    assert "Your account is not allowed to do that." in response.text  # the site's own 403 page
     assert db.session.get(Post, other.id).title == "Not yours"
 
 
