@@ -88,6 +88,11 @@ def base_config(tmp_path: Path, database_url: str) -> dict:
         "INSTANCE_PATH": tmp_path / "instance",
         "PASSWORD_HASH_METHOD": FAST_HASH,
         "LOGIN_RATE_LIMIT": "1000 per minute",
+        "LOGIN_ACCOUNT_RATE_LIMIT": "1000 per minute",
+        "RESET_RATE_LIMIT": "1000 per minute",
+        "RESET_ACCOUNT_RATE_LIMIT": "1000 per minute",
+        "TWO_FACTOR_RATE_LIMIT": "1000 per minute",
+        "TWO_FACTOR_ACCOUNT_RATE_LIMIT": "1000 per minute",
         "RATELIMIT_STORAGE_URI": "memory://",
         "SITE_TIMEZONE": "UTC",
     }
