@@ -48,7 +48,6 @@ COMMON_PASSWORDS = frozenset(
         "dragon123456",
         "master123456",
         "correcthorsebatterystaple",
-        "correct horse battery staple",
         "broadside1234",
         "broadsidebroadside",
     }
