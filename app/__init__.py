@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import time
 from pathlib import Path
 from typing import Any
 
@@ -77,9 +78,7 @@ def register_template_helpers(app: Flask) -> None:
 
 def register_errorhandlers(app: Flask) -> None:
     def render_error(error: HTTPException):
-        retry_after = None
-        if error.code == 429:
-            retry_after = f"a little while (limit: {error.description})"
+        retry_after = _retry_after_text() if error.code == 429 else None
         return render_template("errors/error.html", error=error, retry_after=retry_after), (
             error.code
         )
@@ -91,6 +90,18 @@ def register_errorhandlers(app: Flask) -> None:
     def internal_error(error):
         db.session.rollback()
         return render_template("errors/500.html"), 500
+
+
+def _retry_after_text() -> str:
+    """When the limit that was hit lets the visitor try again, in words."""
+    current = limiter.current_limit
+    if current is None:
+        return "a minute"
+    seconds = max(1, int(current.reset_at - time.time()))
+    if seconds < 90:
+        return f"{seconds} second{'s' if seconds != 1 else ''}"
+    minutes = round(seconds / 60)
+    return f"about {minutes} minutes"
 
 
 def register_commands(app: Flask) -> None:

@@ -8,7 +8,8 @@ import click
 from flask import Flask
 from sqlalchemy import func
 
-from app.auth.passwords import MIN_PASSWORD_LENGTH, hash_password
+from app.accounts.password_policy import password_problems
+from app.auth.passwords import hash_password
 from app.extensions import db
 from app.models import Post, Role, User
 
@@ -34,10 +35,9 @@ def create_user(email: str, name: str, role: str, password_stdin: bool) -> None:
         password = sys.stdin.readline().rstrip("\n")
     else:
         password = click.prompt("Password", hide_input=True, confirmation_prompt=True)
-    if len(password) < MIN_PASSWORD_LENGTH:
-        raise click.ClickException(
-            f"The password must have at least {MIN_PASSWORD_LENGTH} characters."
-        )
+    problems = password_problems(password, email=email)
+    if problems:
+        raise click.ClickException(" ".join(problems))
     db.session.add(
         User(email=email, display_name=name, role=role, password_hash=hash_password(password))
     )

@@ -16,6 +16,13 @@ def _int(name: str, default: int) -> int:
     return int(value) if value else default
 
 
+def _bool(name: str, default: bool) -> bool:
+    value = os.environ.get(name)
+    if value is None or value == "":
+        return default
+    return value.strip().lower() in {"1", "true", "yes", "on"}
+
+
 def _sqlite_url(instance_path: Path) -> str:
     return f"sqlite:///{instance_path / 'broadside.sqlite3'}"
 
@@ -56,6 +63,23 @@ def build_config(instance_path: Path, environment: str | None = None) -> dict:
         "RATELIMIT_STORAGE_URI": redis_url or "memory://",
         "RATELIMIT_HEADERS_ENABLED": True,
         "LOGIN_RATE_LIMIT": os.environ.get("LOGIN_RATE_LIMIT", "10 per minute;50 per hour"),
+        "LOGIN_ACCOUNT_RATE_LIMIT": os.environ.get(
+            "LOGIN_ACCOUNT_RATE_LIMIT", "5 per minute;30 per hour"
+        ),
+        "RESET_RATE_LIMIT": os.environ.get("RESET_RATE_LIMIT", "5 per minute;20 per hour"),
+        "RESET_ACCOUNT_RATE_LIMIT": os.environ.get("RESET_ACCOUNT_RATE_LIMIT", "3 per hour"),
+        "TWO_FACTOR_RATE_LIMIT": os.environ.get("TWO_FACTOR_RATE_LIMIT", "10 per minute"),
+        "TWO_FACTOR_ACCOUNT_RATE_LIMIT": os.environ.get(
+            "TWO_FACTOR_ACCOUNT_RATE_LIMIT", "5 per minute;20 per hour"
+        ),
+        "AUDIT_EVENTS_PER_PAGE": _int("AUDIT_EVENTS_PER_PAGE", 50),
+        "SITE_URL": os.environ.get("SITE_URL", "").rstrip("/"),
+        "MAIL_SERVER": os.environ.get("MAIL_SERVER", ""),
+        "MAIL_PORT": _int("MAIL_PORT", 587),
+        "MAIL_USERNAME": os.environ.get("MAIL_USERNAME", ""),
+        "MAIL_PASSWORD": os.environ.get("MAIL_PASSWORD", ""),
+        "MAIL_USE_TLS": _bool("MAIL_USE_TLS", True),
+        "MAIL_FROM": os.environ.get("MAIL_FROM", "broadside@localhost"),
         "PASSWORD_HASH_METHOD": "scrypt",
         "SESSION_COOKIE_HTTPONLY": True,
         "SESSION_COOKIE_SAMESITE": "Lax",
@@ -68,6 +92,12 @@ def build_config(instance_path: Path, environment: str | None = None) -> dict:
         if not secret or len(secret) < 32:
             raise ConfigError(
                 "Production needs SECRET_KEY set to a random value of at least 32 characters."
+            )
+        if config["MAIL_SERVER"] and not config["SITE_URL"]:
+            # Links in mail would otherwise be built from the request's Host header, which a
+            # visitor asking for a password reset controls.
+            raise ConfigError(
+                "Production with MAIL_SERVER needs SITE_URL, e.g. https://example.org."
             )
         config.update(
             SESSION_COOKIE_SECURE=True,

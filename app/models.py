@@ -56,6 +56,7 @@ class UTCDateTime(TypeDecorator):
 
 
 class Role(enum.StrEnum):
+    CONTRIBUTOR = "contributor"
     AUTHOR = "author"
     EDITOR = "editor"
     ADMIN = "admin"
@@ -63,6 +64,7 @@ class Role(enum.StrEnum):
 
 class PostStatus(enum.StrEnum):
     DRAFT = "draft"
+    PENDING = "pending"  # submitted for review by a contributor
     PUBLISHED = "published"
 
 
@@ -73,17 +75,27 @@ class User(UserMixin, db.Model):
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     email: Mapped[str] = mapped_column(String(254), unique=True)
     display_name: Mapped[str] = mapped_column(String(120))
-    password_hash: Mapped[str] = mapped_column(String(255))
+    # None until an invited person accepts the invitation and chooses a password.
+    password_hash: Mapped[str | None] = mapped_column(String(255))
     role: Mapped[str] = mapped_column(String(20), default=Role.AUTHOR.value)
     active: Mapped[bool] = mapped_column(default=True)
     session_version: Mapped[int] = mapped_column(Integer, default=1)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     last_login_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # Base32 TOTP secret; two-factor sign-in is on only once ``two_factor_enabled`` is set.
+    totp_secret: Mapped[str | None] = mapped_column(String(64))
+    two_factor_enabled: Mapped[bool] = mapped_column(default=False)
+    # The last accepted TOTP time step, so a code cannot be used twice.
+    totp_last_step: Mapped[int | None] = mapped_column(Integer)
 
     slug: Mapped[str | None] = mapped_column(String(120))
     bio: Mapped[str] = mapped_column(Text, default="", server_default="")
 
     posts: Mapped[list[Post]] = relationship(back_populates="author")
+
+    @property
+    def invitation_pending(self) -> bool:
+        return self.password_hash is None
 
     @staticmethod
     def normalise_email(email: str) -> str:
@@ -274,3 +286,61 @@ def _give_author_a_slug(mapper, connection, user: User) -> None:
     while slug in taken:
         slug, n = f"{base}-{n}", n + 1
     user.slug = slug
+
+
+class TokenPurpose(enum.StrEnum):
+    INVITATION = "invitation"
+    PASSWORD_RESET = "password_reset"  # noqa: S105 (a purpose, not a secret)
+
+
+class AccountToken(db.Model):
+    """A one-time link (invitation, password reset). Only a SHA-256 of the token is stored."""
+
+    __tablename__ = "account_tokens"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
+    purpose: Mapped[str] = mapped_column(String(20))
+    token_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    expires_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    used_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+    user: Mapped[User] = relationship()
+
+
+class RecoveryCode(db.Model):
+    """A single-use two-factor recovery code, stored as a SHA-256 hash."""
+
+    __tablename__ = "recovery_codes"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
+    code_hash: Mapped[str] = mapped_column(String(64))
+    used_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+
+class AuditEvent(db.Model):
+    """One line of the audit log. Written by domain functions; the app never edits or deletes it.
+
+    Actor and target are kept as ids plus a label copied at the time, without foreign keys, so
+    the record survives when an account or post is deleted later.
+    """
+
+    __tablename__ = "audit_events"
+    __table_args__ = (
+        Index("ix_audit_events_created_at", "created_at"),
+        Index("ix_audit_events_action", "action"),
+        Index("ix_audit_events_actor_id", "actor_id"),
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    actor_id: Mapped[int | None] = mapped_column(Integer)
+    actor_label: Mapped[str] = mapped_column(String(254), default="")
+    action: Mapped[str] = mapped_column(String(50))
+    target_type: Mapped[str] = mapped_column(String(20), default="")
+    target_id: Mapped[int | None] = mapped_column(Integer)
+    target_label: Mapped[str] = mapped_column(String(300), default="")
+    ip: Mapped[str] = mapped_column(String(45), default="")
+    details: Mapped[dict] = mapped_column(JSON, default=dict)

@@ -90,6 +90,11 @@ def base_config(tmp_path: Path, database_url: str) -> dict:
         "INSTANCE_PATH": tmp_path / "instance",
         "PASSWORD_HASH_METHOD": FAST_HASH,
         "LOGIN_RATE_LIMIT": "1000 per minute",
+        "LOGIN_ACCOUNT_RATE_LIMIT": "1000 per minute",
+        "RESET_RATE_LIMIT": "1000 per minute",
+        "RESET_ACCOUNT_RATE_LIMIT": "1000 per minute",
+        "TWO_FACTOR_RATE_LIMIT": "1000 per minute",
+        "TWO_FACTOR_ACCOUNT_RATE_LIMIT": "1000 per minute",
         "RATELIMIT_STORAGE_URI": "memory://",
         "SITE_TIMEZONE": "UTC",
     }
@@ -348,3 +353,52 @@ def page(chromium):
     page.set_default_timeout(10_000)
     yield page
     context.close()
+
+
+@pytest.fixture
+def smtp_server():
+    """A real SMTP server on a free loopback port; yields (host, port, received messages)."""
+    import socket
+    from email import message_from_bytes, policy
+
+    from aiosmtpd.controller import Controller
+
+    received: list = []
+
+    class Collect:
+        async def handle_DATA(self, server, session, envelope):
+            received.append(message_from_bytes(envelope.content, policy=policy.default))
+            return "250 OK"
+
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    controller = Controller(Collect(), hostname="127.0.0.1", port=port)
+    controller.start()
+    try:
+        yield "127.0.0.1", port, received
+    finally:
+        controller.stop()
+
+
+def mail_config(smtp_server) -> dict:
+    host, port, _ = smtp_server
+    return {
+        "MAIL_SERVER": host,
+        "MAIL_PORT": port,
+        "MAIL_USE_TLS": False,
+        "MAIL_FROM": "Broadside <news@example.org>",
+        "SITE_URL": "https://news.example.org",
+    }
+
+
+LINK_PATTERN = re.compile(r"(https?://\S+/(?:invitation|password/reset)/[A-Za-z0-9_-]+)")
+
+
+def link_from(text: str) -> str:
+    """The one-time link on an admin page or in a mail body, as a path."""
+    match = LINK_PATTERN.search(text)
+    assert match, "no one-time link found"
+    from urllib.parse import urlsplit
+
+    return urlsplit(match.group(1)).path

@@ -42,6 +42,11 @@ def test_create_user_refuses_short_passwords_and_duplicates(app):
         input="short\n",
     )  # fmt: skip
     assert short.exit_code != 0 and "at least 12 characters" in short.output
+    common = _run(
+        app, "create-user", "--email", "c@example.org", "--name", "C", "--password-stdin",
+        input="password1234\n",
+    )  # fmt: skip
+    assert common.exit_code != 0 and "too common" in common.output
     make_user(email="taken@example.org")
     duplicate = _run(
         app, "create-user", "--email", "TAKEN@example.org", "--name", "T", "--password-stdin",

@@ -25,7 +25,7 @@ def test_migrations_match_the_models_and_run_down_again(app, backend):
         diff = compare_metadata(MigrationContext.configure(connection), db.metadata)
     assert diff == []
     tables = set(inspect(db.engine).get_table_names())
-    assert {"users", "posts"} <= tables
+    assert {"users", "posts", "account_tokens", "recovery_codes", "audit_events"} <= tables
     indexes = {ix["name"] for ix in inspect(db.engine).get_indexes("posts")}
     assert "ix_posts_status_published_at" in indexes
     downgrade(revision="base")

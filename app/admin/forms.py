@@ -7,7 +7,9 @@ from wtforms import (
     BooleanField,
     DateField,
     DateTimeLocalField,
+    EmailField,
     IntegerField,
+    PasswordField,
     SelectChoice,
     SelectField,
     SelectMultipleField,
@@ -27,10 +29,13 @@ from wtforms.validators import (
 )
 from wtforms.widgets import CheckboxInput, ListWidget
 
+from app.auth.forms import NewPasswordMixin
 from app.content.languages import is_valid_language
-from app.models import PostStatus
+from app.models import PostStatus, Role
 
 SLUG_PATTERN = r"^[a-z0-9]+(?:-[a-z0-9]+)*$"
+# A plausibility check only; the invitation mail is the real test of an address.
+LOOKS_LIKE_EMAIL = Regexp(r"^[^@\s]+@[^@\s]+\.[^@\s]+$", message="Enter an email address.")
 
 
 class PostForm(FlaskForm):
@@ -51,12 +56,12 @@ class PostForm(FlaskForm):
         validators=[Optional(), Length(max=2000)],
         description="Shown on the home page. Leave empty to use the first 55 words.",
     )
+    # The view narrows the choices to what the role may do and refuses anything else itself,
+    # with a message that says why.
     status = SelectField(
         "Status",
-        choices=[
-            SelectChoice(PostStatus.DRAFT.value, "Draft"),
-            SelectChoice(PostStatus.PUBLISHED.value, "Published"),
-        ],
+        choices=[SelectChoice(PostStatus.DRAFT.value, "Draft")],
+        validate_choice=False,
     )
     published_at = DateTimeLocalField(
         "Publish date",
@@ -129,8 +134,81 @@ class SettingsForm(FlaskForm):
     posts_per_page = IntegerField(
         "Posts per page", validators=[DataRequired(), NumberRange(min=1, max=100)]
     )
+    require_two_factor_for_editors = BooleanField(
+        "Require two-factor sign-in for editors and admins",
+        description="Editors and admins without it are asked to set it up before they can "
+        "use the staff area.",
+    )
     save = SubmitField("Save settings")
 
     def validate_site_timezone(self, field) -> None:
         if field.data not in available_timezones():
             raise ValidationError("Unknown timezone. Use a name like Europe/Berlin.")
+
+
+ROLE_CHOICES = [
+    SelectChoice(Role.CONTRIBUTOR.value, "Contributor — writes drafts and submits them for review"),
+    SelectChoice(Role.AUTHOR.value, "Author — publishes own posts"),
+    SelectChoice(Role.EDITOR.value, "Editor — edits and publishes every post"),
+    SelectChoice(Role.ADMIN.value, "Admin — everything, plus accounts and settings"),
+]
+
+
+class InviteForm(FlaskForm):
+    email = EmailField("Email", validators=[DataRequired(), Length(max=254), LOOKS_LIKE_EMAIL])
+    name = StringField("Name", validators=[DataRequired(), Length(max=120)])
+    role = SelectField("Role", choices=ROLE_CHOICES, default=Role.AUTHOR.value)
+    submit = SubmitField("Send invitation")
+
+
+class RoleForm(FlaskForm):
+    role = SelectField("Role", choices=ROLE_CHOICES)
+    submit = SubmitField("Change role")
+
+
+class DeleteAccountForm(FlaskForm):
+    heir = SelectField("Give all their posts to", coerce=int, validate_choice=True)
+    submit = SubmitField("Delete account")
+
+
+class ProfileForm(FlaskForm):
+    display_name = StringField("Display name", validators=[DataRequired(), Length(max=120)])
+    bio = TextAreaField(
+        "Short bio",
+        validators=[Optional(), Length(max=600)],
+        description="Shown under your posts. Plain text, up to 600 characters.",
+    )
+    save_profile = SubmitField("Save profile")
+
+
+class EmailForm(FlaskForm):
+    new_email = EmailField(
+        "New email", validators=[DataRequired(), Length(max=254), LOOKS_LIKE_EMAIL]
+    )
+    email_password = PasswordField(
+        "Your password",
+        validators=[DataRequired(), Length(max=1024)],
+        description="To make sure it is you.",
+    )
+    save_email = SubmitField("Change email")
+
+
+class PasswordForm(NewPasswordMixin, FlaskForm):
+    current_password = PasswordField(
+        "Current password", validators=[DataRequired(), Length(max=1024)]
+    )
+    save_password = SubmitField("Change password")
+
+
+class TwoFactorConfirmForm(FlaskForm):
+    code = StringField(
+        "Code from the app",
+        validators=[DataRequired(), Length(max=20)],
+        description="Type the six digits your authenticator app shows for this site.",
+    )
+    submit = SubmitField("Turn on two-factor sign-in")
+
+
+class DisableTwoFactorForm(FlaskForm):
+    disable_password = PasswordField("Your password", validators=[DataRequired(), Length(max=1024)])
+    submit = SubmitField("Turn off two-factor sign-in")

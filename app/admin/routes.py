@@ -6,11 +6,21 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import joinedload
 from wtforms import SelectChoice
 
+from app.accounts.two_factor import REQUIRE_SETTING, two_factor_required
 from app.admin.forms import ConfirmForm, PostForm, SettingsForm
+from app.auth.sessions import current_actor
+from app.content.audit import record
 from app.content.dates import from_site_time, to_site_time
 from app.content.languages import language_choices, normalise_language
-from app.content.permissions import can
-from app.content.publishing import PostDraft, apply_draft, create_post, slug_is_taken
+from app.content.permissions import allowed_statuses, can
+from app.content.publishing import (
+    STATUS_LABELS,
+    PostDraft,
+    apply_draft,
+    create_post,
+    record_status_change,
+    slug_is_taken,
+)
 from app.content.rendering import render_markdown
 from app.content.settings import all_settings, get_setting, save_settings
 from app.content.taxonomy import category_tree, parse_tag_list
@@ -19,12 +29,28 @@ from app.models import Post, PostStatus
 
 bp = Blueprint("admin", __name__)
 
+STATUS_NOT_ALLOWED = (
+    "Your role cannot publish this post. Choose “Pending review” to submit it to an editor."
+)
+# Where someone who must first set up two-factor sign-in may still go.
+TWO_FACTOR_SETUP_ENDPOINTS = frozenset({"admin.two_factor_setup"})
+
 
 @bp.before_request
 @login_required
 def require_staff():
     if not can(current_user, "access_admin"):
         abort(403)
+    if (
+        two_factor_required(current_user, get_setting(REQUIRE_SETTING))
+        and request.endpoint not in TWO_FACTOR_SETUP_ENDPOINTS
+    ):
+        flash(
+            "This site requires two-factor sign-in for editors and admins. Set it up to continue.",
+            "info",
+        )
+        return redirect(url_for("admin.two_factor_setup"))
+    return None
 
 
 def get_post_or_abort(post_id: int, action: str) -> Post:
@@ -56,6 +82,7 @@ def posts():
         posts=pagination.items,
         status=status,
         statuses=list(PostStatus),
+        status_labels=STATUS_LABELS,
     )
 
 
@@ -128,21 +155,29 @@ def _linked_translation_id(post: Post) -> int | None:
 
 
 def _handle_post_form(form: PostForm, post: Post | None):
+    allowed = [status.value for status in allowed_statuses(current_user, post)]
+    form.status.choices = [(value, STATUS_LABELS[value]) for value in allowed]
     preview_html = None
     if form.is_submitted() and form.preview.data:
         # Previewing saves nothing, so it works even before the form is complete.
         preview_html = render_markdown(form.body.data or "")
     elif form.validate_on_submit():
-        if form.slug.data and slug_is_taken(form.slug.data, post.id if post else None):
+        if form.status.data not in allowed:
+            form.status.errors.append(STATUS_NOT_ALLOWED)
+            flash(STATUS_NOT_ALLOWED, "error")
+        elif form.slug.data and slug_is_taken(form.slug.data, post.id if post else None):
             form.slug.errors.append("Another post already uses this slug.")
         else:
             draft = _draft_from_form(form)
+            old_status = post.status if post else None
             if post is None:
                 saved = create_post(current_user, draft)
                 message = "Post created."
             else:
                 saved = apply_draft(post, draft)
                 message = "Post saved."
+            db.session.flush()
+            record_status_change(saved, old_status, current_actor())
             try:
                 db.session.commit()
             except IntegrityError:
@@ -190,6 +225,7 @@ def delete_post(post_id: int):
     post = get_post_or_abort(post_id, "delete_post")
     form = ConfirmForm()
     if form.validate_on_submit():
+        record("post.deleted", current_actor(), post, {"status": post.status})
         db.session.delete(post)
         db.session.commit()
         flash(f"“{post.title}” was deleted.", "success")
@@ -203,12 +239,19 @@ def settings():
         abort(403)
     form = SettingsForm(data=all_settings()) if request.method == "GET" else SettingsForm()
     if form.validate_on_submit():
-        save_settings(
-            {name: field.data for name, field in form._fields.items() if name in all_settings()}
-        )
+        before = all_settings()
+        changes = {name: field.data for name, field in form._fields.items() if name in before}
+        changed = sorted(name for name, value in changes.items() if before[name] != value)
+        save_settings(changes)
+        if changed:
+            record("settings.changed", current_actor(), None, {"changed": changed})
         db.session.commit()
         flash("Settings saved.", "success")
         return redirect(url_for("admin.settings"))
     if form.errors:
         flash("The settings were not saved. Please correct the marked fields.", "error")
     return render_template("admin/settings.html", form=form)
+
+
+# The account, profile and audit pages register their views on this blueprint.
+from app.admin import audit, profile, users  # noqa: E402, F401

@@ -10,7 +10,8 @@ from app.models import User
 def load_user(user_id: str) -> User | None:
     """Accept a session only if its version still matches the account's.
 
-    Bumping ``session_version`` (password change, deactivation) ends every existing session.
+    Bumping ``session_version`` (password change, role change, deactivation) ends every existing
+    session; the person who made the change in this browser is signed in again with the new one.
     """
     ident, _, version = user_id.partition(":")
     if not ident.isdigit() or not version.isdigit():

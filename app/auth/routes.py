@@ -1,18 +1,51 @@
+"""Signing in and out, two-factor codes, forgotten passwords and accepting invitations."""
+
 from __future__ import annotations
 
+import time
 from urllib.parse import urlsplit
 
-from flask import Blueprint, current_app, flash, redirect, render_template, request, url_for
-from flask_login import current_user, login_required, login_user, logout_user
+from flask import (
+    Blueprint,
+    current_app,
+    flash,
+    redirect,
+    render_template,
+    request,
+    session,
+    url_for,
+)
+from flask_login import current_user, login_required, logout_user
 
-from app.auth.forms import LoginForm, LogoutForm
-from app.auth.passwords import verify_password
+from app.accounts import staff
+from app.accounts.mail import MailError, MailSettings, send_mail
+from app.accounts.tokens import find_valid_token
+from app.accounts.two_factor import verify_sign_in_code
+from app.auth import load_user
+from app.auth.forms import (
+    AcceptInvitationForm,
+    ForgotPasswordForm,
+    LoginForm,
+    LogoutForm,
+    ResetPasswordForm,
+    TwoFactorForm,
+)
+from app.auth.sessions import current_actor, external_url, sign_in
+from app.content.audit import record
+from app.content.settings import get_setting
 from app.extensions import db, limiter
-from app.models import User, utcnow
+from app.models import TokenPurpose, User
 
 bp = Blueprint("auth", __name__)
 
 LOGIN_FAILED_MESSAGE = "That email and password do not match an active account."
+TWO_FACTOR_FAILED_MESSAGE = "That code is not valid. Check your authenticator app and try again."
+RESET_SENT_MESSAGE = (
+    "If an account uses that email, a link to choose a new password is on its way. "
+    "The link works for one hour."
+)
+PENDING_TWO_FACTOR = "pending_two_factor"
+PENDING_TWO_FACTOR_SECONDS = 300
 
 
 def safe_next_url(target: str | None) -> str | None:
@@ -27,28 +60,96 @@ def safe_next_url(target: str | None) -> str | None:
     return target
 
 
-def _login_limit() -> str:
-    return current_app.config["LOGIN_RATE_LIMIT"]
+# Throttling: every limit is per client address and, separately, per account, so neither one
+# address trying many accounts nor many addresses trying one account get far.
+
+
+def _config_limit(name: str):
+    return lambda: current_app.config[name]
+
+
+def _submitted_email_key() -> str:
+    return "account:" + User.normalise_email(request.form.get("email", ""))[:254]
+
+
+def _pending_user_key() -> str:
+    pending = session.get(PENDING_TWO_FACTOR) or {}
+    return "account:" + str(pending.get("user", request.remote_addr)).partition(":")[0]
+
+
+@bp.after_request
+def keep_tokens_out_of_referers(response):
+    if request.view_args and "token" in request.view_args:
+        response.headers["Referrer-Policy"] = "no-referrer"
+    return response
 
 
 @bp.route("/login", methods=["GET", "POST"])
-@limiter.limit(_login_limit, methods=["POST"])
+@limiter.limit(_config_limit("LOGIN_RATE_LIMIT"), methods=["POST"])
+@limiter.limit(
+    _config_limit("LOGIN_ACCOUNT_RATE_LIMIT"), key_func=_submitted_email_key, methods=["POST"]
+)
 def login():
     if current_user.is_authenticated:
         return redirect(url_for("admin.posts"))
     form = LoginForm()
     if form.validate_on_submit():
-        email = User.normalise_email(form.email.data)
-        user = db.session.scalar(db.select(User).where(User.email == email))
-        password_ok = verify_password(user.password_hash if user else None, form.password.data)
-        if user is not None and password_ok and user.active:
-            login_user(user, remember=form.remember.data)
-            user.last_login_at = utcnow()
+        user = staff.check_password_sign_in(form.email.data, form.password.data, current_actor())
+        next_url = safe_next_url(request.args.get("next"))
+        if user is None:
             db.session.commit()
-            return redirect(safe_next_url(request.args.get("next")) or url_for("admin.posts"))
-        flash(LOGIN_FAILED_MESSAGE, "error")
-        return render_template("auth/login.html", form=form), 200
+            flash(LOGIN_FAILED_MESSAGE, "error")
+            return render_template("auth/login.html", form=form), 200
+        if user.two_factor_enabled:
+            # Not signed in yet: the second step needs this browser to prove the code too.
+            session[PENDING_TWO_FACTOR] = {
+                "user": user.get_id(),
+                "remember": bool(form.remember.data),
+                "next": next_url,
+                "started": time.time(),
+            }
+            return redirect(url_for("auth.two_factor"))
+        sign_in(user, remember=form.remember.data, method="password")
+        db.session.commit()
+        return redirect(next_url or url_for("admin.posts"))
     return render_template("auth/login.html", form=form)
+
+
+def _pending_two_factor_user() -> User | None:
+    pending = session.get(PENDING_TWO_FACTOR)
+    if not pending or time.time() - pending.get("started", 0) > PENDING_TWO_FACTOR_SECONDS:
+        session.pop(PENDING_TWO_FACTOR, None)
+        return None
+    user = load_user(pending.get("user", ""))
+    if user is None or not user.two_factor_enabled:
+        session.pop(PENDING_TWO_FACTOR, None)
+    return user
+
+
+@bp.route("/login/two-factor", methods=["GET", "POST"])
+@limiter.limit(_config_limit("TWO_FACTOR_RATE_LIMIT"), methods=["POST"])
+@limiter.limit(
+    _config_limit("TWO_FACTOR_ACCOUNT_RATE_LIMIT"), key_func=_pending_user_key, methods=["POST"]
+)
+def two_factor():
+    user = _pending_two_factor_user()
+    if user is None:
+        flash("Please log in again.", "info")
+        return redirect(url_for("auth.login"))
+    form = TwoFactorForm()
+    if form.validate_on_submit():
+        method = verify_sign_in_code(user, form.code.data)
+        if method is not None:
+            pending = session.pop(PENDING_TWO_FACTOR)
+            if method == "recovery_code":
+                record("two_factor.recovery_code_used", current_actor(), user)
+            sign_in(user, remember=pending["remember"], method=method)
+            db.session.commit()
+            return redirect(pending.get("next") or url_for("admin.posts"))
+        record("login.two_factor_failure", current_actor(), user)
+        db.session.commit()
+        flash(TWO_FACTOR_FAILED_MESSAGE, "error")
+    return render_template("auth/two_factor.html", form=form)
 
 
 @bp.route("/logout", methods=["POST"])
@@ -59,3 +160,78 @@ def logout():
         logout_user()
         flash("You have been logged out.", "info")
     return redirect(url_for("public.home"))
+
+
+@bp.route("/password/forgot", methods=["GET", "POST"])
+@limiter.limit(_config_limit("RESET_RATE_LIMIT"), methods=["POST"])
+@limiter.limit(
+    _config_limit("RESET_ACCOUNT_RATE_LIMIT"), key_func=_submitted_email_key, methods=["POST"]
+)
+def forgot_password():
+    form = ForgotPasswordForm()
+    if form.validate_on_submit():
+        result = staff.request_password_reset(form.email.data, current_actor())
+        db.session.commit()
+        if result is not None:
+            user, raw = result
+            _mail_reset_link(user, external_url("auth.reset_password", token=raw))
+        flash(RESET_SENT_MESSAGE, "info")
+        return redirect(url_for("auth.login"))
+    return render_template("auth/forgot_password.html", form=form)
+
+
+def _mail_reset_link(user: User, link: str) -> None:
+    settings = MailSettings.from_config(current_app.config)
+    if settings is None:
+        current_app.logger.warning(
+            "Password reset asked for %s, but MAIL_SERVER is not set: an admin can send a "
+            "reset link from the Users page.",
+            user.email,
+        )
+        return
+    body = render_template(
+        "mail/password_reset.txt", user=user, link=link, site_title=get_setting("site_title")
+    )
+    try:
+        send_mail(
+            settings, user.email, f"Reset your password for {get_setting('site_title')}", body
+        )
+    except MailError:
+        current_app.logger.exception("Could not send the password reset mail to %s", user.email)
+
+
+@bp.route("/password/reset/<token>", methods=["GET", "POST"])
+def reset_password(token: str):
+    row = find_valid_token(token, TokenPurpose.PASSWORD_RESET)
+    if row is None:
+        return render_template("auth/link_invalid.html", what="password reset"), 404
+    form = ResetPasswordForm()
+    form.account_email = row.user.email
+    if form.validate_on_submit():
+        staff.reset_password(row, form.password.data, current_actor())
+        db.session.commit()
+        logout_user()
+        flash("Your password has been changed. Log in with the new password.", "success")
+        return redirect(url_for("auth.login"))
+    return render_template("auth/reset_password.html", form=form, user=row.user)
+
+
+@bp.route("/invitation/<token>", methods=["GET", "POST"])
+def accept_invitation(token: str):
+    row = find_valid_token(token, TokenPurpose.INVITATION)
+    if row is None or not row.user.active:
+        return render_template("auth/link_invalid.html", what="invitation"), 404
+    form = (
+        AcceptInvitationForm()
+        if request.method == "POST"
+        else AcceptInvitationForm(name=row.user.display_name)
+    )
+    form.account_email = row.user.email
+    if form.validate_on_submit():
+        user = staff.accept_invitation(row, form.name.data, form.password.data, current_actor())
+        logout_user()
+        sign_in(user, remember=False, method="invitation")
+        db.session.commit()
+        flash(f"Welcome, {user.display_name}! Your account is ready.", "success")
+        return redirect(url_for("admin.posts"))
+    return render_template("auth/accept_invitation.html", form=form, user=row.user)

@@ -1,16 +1,23 @@
-"""Who may do what. Views enforce these rules and templates use them to hide what a role cannot do."""
+"""Who may do what. Views enforce these rules and templates use them to hide what a role cannot do.
+
+The roles follow WordPress and Ghost: contributors write drafts and submit them for review,
+authors publish their own posts, editors handle every post, admins also run accounts and settings.
+"""
 
 from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from app.models import Role
+from app.models import PostStatus, Role
 
 if TYPE_CHECKING:
     from app.models import Post, User
 
-STAFF_ROLES = frozenset({Role.AUTHOR, Role.EDITOR, Role.ADMIN})
+STAFF_ROLES = frozenset(Role)
+PUBLISHING_ROLES = frozenset({Role.AUTHOR, Role.EDITOR, Role.ADMIN})
 ALL_POSTS_ROLES = frozenset({Role.EDITOR, Role.ADMIN})
+ADMIN_ACTIONS = frozenset({"manage_users", "manage_settings", "view_audit"})
+STAFF_ACTIONS = frozenset({"access_admin", "create_post", "view_drafts", "edit_profile"})
 
 
 def can(user: User | None, action: str, obj: Post | None = None) -> bool:
@@ -18,14 +25,29 @@ def can(user: User | None, action: str, obj: Post | None = None) -> bool:
     if user is None or not getattr(user, "is_authenticated", False) or not user.is_active:
         return False
     role = Role(user.role)
-    if action in {"access_admin", "create_post", "view_drafts", "publish_post"}:
+    if action in STAFF_ACTIONS:
         return role in STAFF_ROLES
+    if action == "publish_post":
+        if role in ALL_POSTS_ROLES:
+            return True
+        return role in PUBLISHING_ROLES and (obj is None or obj.author_id == user.id)
     if action in {"edit_post", "delete_post"}:
         if role in ALL_POSTS_ROLES:
             return True
-        return obj is not None and obj.author_id == user.id
-    if action == "edit_any_post":
+        if obj is None or obj.author_id != user.id:
+            return False
+        # Once a contributor's post is out, only editors (or its author role) may change it.
+        return role in PUBLISHING_ROLES or obj.status != PostStatus.PUBLISHED
+    if action in {"edit_any_post", "review_posts"}:
         return role in ALL_POSTS_ROLES
-    if action in {"manage_users", "manage_settings"}:
+    if action in ADMIN_ACTIONS:
         return role == Role.ADMIN
     raise ValueError(f"unknown action {action!r}")
+
+
+def allowed_statuses(user: User, post: Post | None = None) -> list[PostStatus]:
+    """The statuses ``user`` may give ``post`` (or a new post): no publishing without the right."""
+    statuses = [PostStatus.DRAFT, PostStatus.PENDING]
+    if can(user, "publish_post", post):
+        statuses.append(PostStatus.PUBLISHED)
+    return statuses

@@ -11,11 +11,18 @@ from datetime import date, datetime
 from sqlalchemy import Select
 from sqlalchemy.orm import joinedload
 
+from app.content.audit import Actor, record
 from app.content.rendering import render_markdown
 from app.content.taxonomy import default_category, tags_from_names
 from app.content.text import derive_excerpt, slugify
 from app.extensions import db
 from app.models import Category, Post, PostStatus, User, utcnow
+
+STATUS_LABELS = {
+    PostStatus.DRAFT.value: "Draft",
+    PostStatus.PENDING.value: "Pending review",
+    PostStatus.PUBLISHED.value: "Published",
+}
 
 
 @dataclass
@@ -161,3 +168,16 @@ def visible_posts_query(now: datetime | None = None, language: str | None = None
     if language:
         query = query.where(Post.language == language)
     return query
+
+
+def record_status_change(post: Post, old_status: str | None, by: Actor) -> None:
+    """Write publishing, unpublishing and submitting for review into the audit log."""
+    new_status = post.status
+    if new_status == old_status:
+        return
+    if new_status == PostStatus.PUBLISHED:
+        record("post.published", by, post, {"from": old_status or "new"})
+    elif old_status == PostStatus.PUBLISHED:
+        record("post.unpublished", by, post, {"to": new_status})
+    if new_status == PostStatus.PENDING:
+        record("post.submitted", by, post)

@@ -1,0 +1,53 @@
+"""Sending mail with the standard library's smtplib; settings come from the app config."""
+
+from __future__ import annotations
+
+import smtplib
+from dataclasses import dataclass
+from email.message import EmailMessage
+from typing import Any
+
+
+class MailError(RuntimeError):
+    """The message could not be handed to the mail server."""
+
+
+@dataclass(frozen=True)
+class MailSettings:
+    server: str
+    port: int
+    username: str
+    password: str
+    use_tls: bool
+    sender: str
+
+    @classmethod
+    def from_config(cls, config: Any) -> MailSettings | None:
+        """None when no ``MAIL_SERVER`` is configured: links are then shown to the admin."""
+        if not config.get("MAIL_SERVER"):
+            return None
+        return cls(
+            server=config["MAIL_SERVER"],
+            port=int(config["MAIL_PORT"]),
+            username=config.get("MAIL_USERNAME", ""),
+            password=config.get("MAIL_PASSWORD", ""),
+            use_tls=bool(config.get("MAIL_USE_TLS")),
+            sender=config["MAIL_FROM"],
+        )
+
+
+def send_mail(settings: MailSettings, to: str, subject: str, body: str) -> None:
+    message = EmailMessage()
+    message["From"] = settings.sender
+    message["To"] = to
+    message["Subject"] = subject
+    message.set_content(body)
+    try:
+        with smtplib.SMTP(settings.server, settings.port, timeout=15) as smtp:
+            if settings.use_tls:
+                smtp.starttls()
+            if settings.username:
+                smtp.login(settings.username, settings.password)
+            smtp.send_message(message)
+    except (OSError, smtplib.SMTPException) as error:
+        raise MailError(f"could not send mail via {settings.server}: {error}") from error

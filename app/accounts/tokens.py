@@ -1,0 +1,75 @@
+"""One-time links for invitations and password resets.
+
+The raw token goes into the link and is never stored: the database keeps its SHA-256, so a
+leaked database does not hand out working links. A token works once, until it expires, and
+stops working when the account's password changes.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import secrets
+from datetime import datetime, timedelta
+
+from app.extensions import db
+from app.models import AccountToken, TokenPurpose, User, utcnow
+
+LIFETIMES = {
+    TokenPurpose.INVITATION: timedelta(hours=48),
+    TokenPurpose.PASSWORD_RESET: timedelta(hours=1),
+}
+
+
+def _digest(raw: str) -> str:
+    return hashlib.sha256(raw.encode()).hexdigest()
+
+
+def issue_token(user: User, purpose: TokenPurpose, *, now: datetime | None = None) -> str:
+    """Create a token for ``user`` and return the raw value (shown or mailed once).
+
+    Earlier unused tokens of the same purpose stop working: only the newest link counts.
+    """
+    now = now or utcnow()
+    revoke_tokens(user, purpose, now=now)
+    raw = secrets.token_urlsafe(32)
+    db.session.add(
+        AccountToken(
+            user=user,
+            purpose=purpose.value,
+            token_hash=_digest(raw),
+            created_at=now,
+            expires_at=now + LIFETIMES[purpose],
+        )
+    )
+    return raw
+
+
+def find_valid_token(
+    raw: str, purpose: TokenPurpose, *, now: datetime | None = None
+) -> AccountToken | None:
+    """The unused, unexpired token of this purpose, or None."""
+    now = now or utcnow()
+    if not raw or len(raw) > 200:
+        return None
+    token = db.session.scalar(
+        db.select(AccountToken).where(
+            AccountToken.token_hash == _digest(raw), AccountToken.purpose == purpose.value
+        )
+    )
+    if token is None or token.used_at is not None or token.expires_at <= now:
+        return None
+    return token
+
+
+def revoke_tokens(
+    user: User, purpose: TokenPurpose | None = None, *, now: datetime | None = None
+) -> None:
+    """Mark every unused token of ``user`` (of one purpose, or all) as used."""
+    now = now or utcnow()
+    query = db.update(AccountToken).where(
+        AccountToken.user_id == user.id, AccountToken.used_at.is_(None)
+    )
+    if purpose is not None:
+        query = query.where(AccountToken.purpose == purpose.value)
+    if user.id is not None:
+        db.session.execute(query.values(used_at=now))

@@ -1,0 +1,40 @@
+"""The audit log, read-only, for admins."""
+
+from __future__ import annotations
+
+from flask import abort, current_app, render_template, request
+from flask_login import current_user
+
+from app.admin.routes import bp
+from app.content.audit import ACTIONS, events_query
+from app.content.permissions import can
+from app.extensions import db
+from app.models import User
+
+
+@bp.route("/audit")
+def audit_log():
+    if not can(current_user, "view_audit"):
+        abort(403)
+    action = request.args.get("action", "")
+    if action not in ACTIONS:
+        action = ""
+    actor = request.args.get("actor", "")
+    actor_id = int(actor) if actor.isdigit() else None
+    pagination = db.paginate(
+        events_query(action=action, actor_id=actor_id),
+        per_page=current_app.config["AUDIT_EVENTS_PER_PAGE"],
+        error_out=False,
+    )
+    people = db.session.scalars(db.select(User).order_by(User.display_name)).all()
+    filters = {key: value for key, value in (("action", action), ("actor", actor_id)) if value}
+    return render_template(
+        "admin/audit.html",
+        pagination=pagination,
+        events=pagination.items,
+        actions=ACTIONS,
+        people=people,
+        action=action,
+        actor_id=actor_id,
+        filters=filters,
+    )

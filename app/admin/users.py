@@ -1,0 +1,210 @@
+"""Account management for admins: invite, change role, (de)activate, send links, delete."""
+
+from __future__ import annotations
+
+from flask import abort, current_app, flash, redirect, render_template, url_for
+from flask_login import current_user
+
+from app.accounts import staff, two_factor
+from app.accounts.mail import MailError, MailSettings, send_mail
+from app.admin.forms import ConfirmForm, DeleteAccountForm, InviteForm, RoleForm
+from app.admin.routes import bp
+from app.auth.sessions import current_actor, external_url, keep_signed_in
+from app.content.permissions import can
+from app.content.settings import get_setting
+from app.extensions import db
+from app.models import Post, TokenPurpose, User
+
+LINK_ENDPOINTS = {
+    TokenPurpose.INVITATION: "auth.accept_invitation",
+    TokenPurpose.PASSWORD_RESET: "auth.reset_password",
+}
+
+
+def _require_admin() -> None:
+    if not can(current_user, "manage_users"):
+        abort(403)
+
+
+def _get_user(user_id: int) -> User:
+    _require_admin()
+    user = db.session.get(User, user_id)
+    if user is None:
+        abort(404)
+    return user
+
+
+@bp.route("/users")
+def users():
+    _require_admin()
+    accounts = db.session.scalars(db.select(User).order_by(User.display_name, User.id)).all()
+    return render_template("admin/users.html", accounts=accounts)
+
+
+@bp.route("/users/invite", methods=["GET", "POST"])
+def invite_user():
+    _require_admin()
+    form = InviteForm()
+    if form.validate_on_submit():
+        try:
+            user, raw = staff.invite_user(
+                form.email.data, form.name.data, form.role.data, current_actor()
+            )
+        except staff.AccountRuleError as error:
+            form.email.errors.append(str(error))
+        else:
+            db.session.commit()
+            return _deliver_link(user, TokenPurpose.INVITATION, raw)
+    return render_template("admin/user_invite.html", form=form)
+
+
+def _deliver_link(user: User, purpose: TokenPurpose, raw: str):
+    """Mail the link when mail is set up; otherwise (or if sending fails) show it to the admin."""
+    link = external_url(LINK_ENDPOINTS[purpose], token=raw)
+    settings = MailSettings.from_config(current_app.config)
+    what = "invitation" if purpose == TokenPurpose.INVITATION else "password reset link"
+    if settings is not None:
+        site_title = get_setting("site_title")
+        template = (
+            "mail/invitation.txt"
+            if purpose == TokenPurpose.INVITATION
+            else ("mail/password_reset.txt")
+        )
+        subject = (
+            f"You are invited to {site_title}"
+            if purpose == TokenPurpose.INVITATION
+            else f"Reset your password for {site_title}"
+        )
+        body = render_template(
+            template, user=user, link=link, site_title=site_title, inviter=current_user
+        )
+        try:
+            send_mail(settings, user.email, subject, body)
+        except MailError:
+            current_app.logger.exception("Could not mail the %s to %s", what, user.email)
+            flash(f"The {what} could not be emailed. Pass this link on yourself.", "error")
+        else:
+            flash(f"The {what} was emailed to {user.email}.", "success")
+            return redirect(url_for("admin.user_detail", user_id=user.id))
+    return render_template(
+        "admin/link_created.html", account=user, link=link, purpose=purpose, what=what
+    )
+
+
+@bp.route("/users/<int:user_id>")
+def user_detail(user_id: int):
+    user = _get_user(user_id)
+    post_count = db.session.scalar(
+        db.select(db.func.count(Post.id)).where(Post.author_id == user.id)
+    )
+    return render_template(
+        "admin/user_detail.html",
+        account=user,
+        role_form=RoleForm(role=user.role),
+        confirm_form=ConfirmForm(),
+        post_count=post_count,
+    )
+
+
+def _apply(user: User, change, success: str):
+    """Run an account change, commit, and report the outcome on the account's page."""
+    try:
+        change()
+    except staff.AccountRuleError as error:
+        db.session.rollback()
+        flash(str(error), "error")
+    else:
+        db.session.commit()
+        if user.id == current_user.id and user.active:
+            keep_signed_in(user)
+        flash(success, "success")
+    return redirect(url_for("admin.user_detail", user_id=user.id))
+
+
+@bp.route("/users/<int:user_id>/role", methods=["POST"])
+def change_user_role(user_id: int):
+    user = _get_user(user_id)
+    form = RoleForm()
+    if not form.validate_on_submit():
+        abort(400)
+    return _apply(
+        user,
+        lambda: staff.change_role(user, form.role.data, current_actor()),
+        f"{user.display_name} is now {form.role.data}.",
+    )
+
+
+@bp.route("/users/<int:user_id>/deactivate", methods=["POST"])
+def deactivate_user(user_id: int):
+    user = _get_user(user_id)
+    if not ConfirmForm().validate_on_submit():
+        abort(400)
+    return _apply(
+        user,
+        lambda: staff.deactivate(user, current_actor()),
+        f"{user.display_name} is deactivated and signed out everywhere.",
+    )
+
+
+@bp.route("/users/<int:user_id>/reactivate", methods=["POST"])
+def reactivate_user(user_id: int):
+    user = _get_user(user_id)
+    if not ConfirmForm().validate_on_submit():
+        abort(400)
+    return _apply(
+        user,
+        lambda: staff.reactivate(user, current_actor()),
+        f"{user.display_name} can log in again.",
+    )
+
+
+@bp.route("/users/<int:user_id>/send-link", methods=["POST"])
+def send_user_link(user_id: int):
+    user = _get_user(user_id)
+    if not ConfirmForm().validate_on_submit():
+        abort(400)
+    purpose, raw = staff.send_access_link(user, current_actor())
+    db.session.commit()
+    return _deliver_link(user, purpose, raw)
+
+
+@bp.route("/users/<int:user_id>/two-factor/disable", methods=["POST"])
+def disable_user_two_factor(user_id: int):
+    """For someone who lost both their phone and their recovery codes."""
+    user = _get_user(user_id)
+    if not ConfirmForm().validate_on_submit():
+        abort(400)
+    return _apply(
+        user,
+        lambda: two_factor.disable(user, current_actor()),
+        f"Two-factor sign-in is off for {user.display_name}.",
+    )
+
+
+@bp.route("/users/<int:user_id>/delete", methods=["GET", "POST"])
+def delete_user(user_id: int):
+    user = _get_user(user_id)
+    others = db.session.scalars(
+        db.select(User).where(User.id != user.id).order_by(User.display_name)
+    ).all()
+    form = DeleteAccountForm()
+    form.heir.choices = [(other.id, f"{other.display_name} ({other.email})") for other in others]
+    post_count = db.session.scalar(
+        db.select(db.func.count(Post.id)).where(Post.author_id == user.id)
+    )
+    if form.validate_on_submit():
+        heir = db.session.get(User, form.heir.data)
+        name = user.display_name
+        try:
+            moved = staff.delete_account(user, heir, current_actor())
+        except staff.AccountRuleError as error:
+            db.session.rollback()
+            flash(str(error), "error")
+        else:
+            db.session.commit()
+            flash(
+                f"{name}’s account was deleted; {moved} post(s) now belong to {heir.display_name}.",
+                "success",
+            )
+            return redirect(url_for("admin.users"))
+    return render_template("admin/user_delete.html", account=user, form=form, post_count=post_count)

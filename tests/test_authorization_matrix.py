@@ -1,0 +1,191 @@
+"""Who reaches which staff and sign-in page: every /admin and auth route × every kind of visitor.
+
+The matrix is checked against the app's URL map, so a new route (or a new method on one) fails
+``test_every_admin_and_auth_route_has_an_entry`` until it gets a line here.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import pytest
+
+from app.extensions import db
+from app.models import User
+from tests.conftest import csrf_token_from, login
+from tests.factories import make_post, make_user
+
+VISITORS = ("anonymous", "contributor", "author", "editor", "admin", "deactivated")
+LOGIN = "login"  # redirected to the login page
+
+
+def expect(**cells) -> dict[str, int | str]:
+    """A row of the matrix: visitors not named get the value of ``others``."""
+    others = cells.pop("others", None)
+    row = {visitor: cells.get(visitor, others) for visitor in VISITORS}
+    assert all(value is not None for value in row.values()), cells
+    return row
+
+
+def staff(ok: int) -> dict:
+    return expect(anonymous=LOGIN, deactivated=LOGIN, others=ok)
+
+
+def admins(ok: int) -> dict:
+    return expect(anonymous=LOGIN, deactivated=LOGIN, admin=ok, others=403)
+
+
+def editors(ok: int) -> dict:
+    return expect(anonymous=LOGIN, deactivated=LOGIN, editor=ok, admin=ok, others=403)
+
+
+def everyone(ok: int | str) -> dict:
+    return expect(others=ok)
+
+
+@dataclass(frozen=True)
+class Probe:
+    method: str
+    path: str  # may use {post} (someone else's published post), {target} and {admin} (user ids)
+    outcome: dict
+    data: dict = field(default_factory=dict)
+
+
+# endpoint -> one probe per HTTP method the route accepts. Posts belong to a fourth author,
+# so "author" and "contributor" probe someone else's post.
+MATRIX: dict[str, tuple[Probe, ...]] = {
+    "admin.posts": (Probe("GET", "/admin/", staff(200)),),
+    "admin.new_post": (
+        Probe("GET", "/admin/posts/new", staff(200)),
+        Probe("POST", "/admin/posts/new", staff(200)),  # empty form: shown again with errors
+    ),
+    "admin.edit_post": (
+        Probe("GET", "/admin/posts/{post}/edit", editors(200)),
+        Probe("POST", "/admin/posts/{post}/edit", editors(200)),
+    ),
+    "admin.delete_post": (
+        Probe("GET", "/admin/posts/{post}/delete", editors(200)),
+        Probe("POST", "/admin/posts/{post}/delete", editors(302)),
+    ),
+    "admin.settings": (
+        Probe("GET", "/admin/settings", admins(200)),
+        Probe("POST", "/admin/settings", admins(200)),
+    ),
+    "admin.users": (Probe("GET", "/admin/users", admins(200)),),
+    "admin.invite_user": (
+        Probe("GET", "/admin/users/invite", admins(200)),
+        Probe("POST", "/admin/users/invite", admins(200)),
+    ),
+    "admin.user_detail": (Probe("GET", "/admin/users/{target}", admins(200)),),
+    "admin.change_user_role": (
+        Probe("POST", "/admin/users/{target}/role", admins(302), {"role": "editor"}),
+    ),
+    "admin.deactivate_user": (Probe("POST", "/admin/users/{target}/deactivate", admins(302)),),
+    "admin.reactivate_user": (Probe("POST", "/admin/users/{target}/reactivate", admins(302)),),
+    "admin.send_user_link": (Probe("POST", "/admin/users/{target}/send-link", admins(200)),),
+    "admin.disable_user_two_factor": (
+        Probe("POST", "/admin/users/{target}/two-factor/disable", admins(302)),
+    ),
+    "admin.delete_user": (
+        Probe("GET", "/admin/users/{target}/delete", admins(200)),
+        Probe("POST", "/admin/users/{target}/delete", admins(302), {"heir": "{admin}"}),
+    ),
+    "admin.audit_log": (Probe("GET", "/admin/audit", admins(200)),),
+    "admin.profile": (
+        Probe("GET", "/admin/profile", staff(200)),
+        Probe("POST", "/admin/profile", staff(302), {"display_name": "New Name"}),
+    ),
+    "admin.change_email": (Probe("POST", "/admin/profile/email", staff(200)),),
+    "admin.change_password": (Probe("POST", "/admin/profile/password", staff(200)),),
+    "admin.two_factor_setup": (
+        Probe("GET", "/admin/profile/two-factor", staff(200)),
+        Probe("POST", "/admin/profile/two-factor", staff(200), {"code": "000000"}),
+    ),
+    "admin.disable_two_factor": (Probe("POST", "/admin/profile/two-factor/disable", staff(200)),),
+    "auth.login": (
+        Probe("GET", "/login", expect(anonymous=200, deactivated=200, others=302)),
+        Probe("POST", "/login", expect(anonymous=200, deactivated=200, others=302)),
+    ),
+    "auth.two_factor": (
+        Probe("GET", "/login/two-factor", everyone(LOGIN)),
+        Probe("POST", "/login/two-factor", everyone(LOGIN)),
+    ),
+    "auth.logout": (Probe("POST", "/logout", staff(302)),),
+    "auth.forgot_password": (
+        Probe("GET", "/password/forgot", everyone(200)),
+        Probe("POST", "/password/forgot", everyone(200)),  # empty form: shown again
+    ),
+    "auth.reset_password": (
+        Probe("GET", "/password/reset/not-a-real-token", everyone(404)),
+        Probe("POST", "/password/reset/not-a-real-token", everyone(404)),
+    ),
+    "auth.accept_invitation": (
+        Probe("GET", "/invitation/not-a-real-token", everyone(404)),
+        Probe("POST", "/invitation/not-a-real-token", everyone(404)),
+    ),
+}
+
+
+def _routes_to_check(app) -> dict[str, set[str]]:
+    routes: dict[str, set[str]] = {}
+    for rule in app.url_map.iter_rules():
+        if rule.rule.startswith("/admin") or rule.endpoint.startswith("auth."):
+            methods = set(rule.methods or ()) - {"HEAD", "OPTIONS"}
+            routes.setdefault(rule.endpoint, set()).update(methods)
+    return routes
+
+
+def test_every_admin_and_auth_route_has_an_entry(app):
+    routes = _routes_to_check(app)
+    missing = sorted(set(routes) - set(MATRIX))
+    assert not missing, f"add these endpoints to MATRIX: {missing}"
+    stale = sorted(set(MATRIX) - set(routes))
+    assert not stale, f"these MATRIX entries have no route any more: {stale}"
+    for endpoint, methods in routes.items():
+        probed = {probe.method for probe in MATRIX[endpoint]}
+        assert probed == methods, f"{endpoint}: probe every method of {sorted(methods)}"
+
+
+CELLS = [
+    pytest.param(endpoint, index, visitor, id=f"{endpoint}-{probe.method}-{visitor}")
+    for endpoint, probes in MATRIX.items()
+    for index, probe in enumerate(probes)
+    for visitor in VISITORS
+]
+
+
+@pytest.mark.parametrize(("endpoint", "index", "visitor"), CELLS)
+def test_access(client, endpoint, index, visitor):
+    probe = MATRIX[endpoint][index]
+    admin = make_user("admin", email="admin@example.org")
+    make_user("admin", email="second-admin@example.org")  # so changes to admins are allowed
+    target = make_user("author", email="target@example.org")
+    post = make_post(target, title="Someone else's post")
+    if visitor != "anonymous":
+        role = "author" if visitor == "deactivated" else visitor
+        email = "admin@example.org" if visitor == "admin" else f"{visitor}@example.org"
+        if visitor != "admin":
+            make_user(role, email=email)
+        assert login(client, email).status_code == 302
+        if visitor == "deactivated":
+            user = db.session.scalar(db.select(User).where(User.email == email))
+            user.active = False
+            db.session.commit()
+    ids = {"post": post.id, "target": target.id, "admin": admin.id}
+    token = csrf_token_from(client.get("/password/forgot").text)
+    url = probe.path.format(**ids)
+    data = {key: value.format(**ids) for key, value in probe.data.items()}
+    if probe.method == "GET":
+        response = client.get(url)
+    else:
+        response = client.post(url, data={**data, "csrf_token": token})
+
+    expected = probe.outcome[visitor]
+    location = response.headers.get("Location", "")
+    if expected == LOGIN:
+        assert response.status_code == 302, response.status_code
+        assert location.startswith("/login"), location
+    else:
+        assert response.status_code == expected, (response.status_code, location)
+        if expected == 302:
+            assert not location.startswith("/login"), location

@@ -1,0 +1,147 @@
+"""Forgotten passwords: a one-hour, one-time link that dies with any password change."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+from app.auth.routes import RESET_SENT_MESSAGE
+from app.extensions import db
+from app.models import AccountToken, AuditEvent, User, utcnow
+from tests.conftest import link_from, login, mail_config, post_form
+from tests.factories import make_user
+
+NEW_PASSWORD = "a brand new passphrase"
+
+
+def _ask(client, email):
+    return post_form(client, "/password/forgot", {"email": email})
+
+
+def _set(client, link, password=NEW_PASSWORD):
+    return post_form(client, link, {"password": password, "confirm": password})
+
+
+def _mail_app(app_factory, smtp_server):
+    app = app_factory(**mail_config(smtp_server))
+    with app.app_context():
+        make_user(email="maryam@example.org", name="Maryam")
+    return app
+
+
+def test_reset_link_is_mailed_and_sets_a_new_password(app_factory, smtp_server):
+    app = _mail_app(app_factory, smtp_server)
+    _, _, received = smtp_server
+    client = app.test_client()
+    assert "Forgot your password?" in client.get("/login").text
+    response = _ask(client, "Maryam@Example.org")
+    assert response.status_code == 302
+    assert RESET_SENT_MESSAGE in client.get(response.headers["Location"]).text
+    assert len(received) == 1 and received[0]["To"] == "maryam@example.org"
+    body = received[0].get_content()
+    assert "https://news.example.org/password/reset/" in body
+    link = link_from(body)
+
+    assert _set(client, link).status_code == 302
+    assert login(client, "maryam@example.org", "a long enough password").status_code == 200
+    assert login(client, "maryam@example.org", NEW_PASSWORD).status_code == 302
+    used_again = app.test_client().get(link)
+    assert used_again.status_code == 404 and "no longer works" in used_again.text
+
+
+def test_unknown_email_gets_the_same_answer_and_no_mail(app_factory, smtp_server):
+    app = _mail_app(app_factory, smtp_server)
+    _, _, received = smtp_server
+    client = app.test_client()
+    known = _ask(client, "maryam@example.org")
+    unknown = _ask(client, "nobody@example.org")
+    assert known.status_code == unknown.status_code == 302
+    assert known.headers["Location"] == unknown.headers["Location"]
+    assert len(received) == 1
+
+
+def test_reset_link_expires_after_an_hour(app_factory, smtp_server):
+    app = _mail_app(app_factory, smtp_server)
+    _, _, received = smtp_server
+    client = app.test_client()
+    _ask(client, "maryam@example.org")
+    link = link_from(received[0].get_content())
+    with app.app_context():
+        token = db.session.scalar(db.select(AccountToken))
+        assert token.expires_at - token.created_at == timedelta(hours=1)
+        token.expires_at = utcnow() - timedelta(seconds=1)
+        db.session.commit()
+    assert client.get(link).status_code == 404
+    forced = post_form(
+        client, link, {"password": NEW_PASSWORD, "confirm": NEW_PASSWORD}, "/password/forgot"
+    )
+    assert forced.status_code == 404
+    assert login(client, "maryam@example.org", NEW_PASSWORD).status_code == 200
+
+
+def test_reset_link_dies_when_the_password_changes_another_way(app_factory, smtp_server):
+    app = _mail_app(app_factory, smtp_server)
+    _, _, received = smtp_server
+    client = app.test_client()
+    _ask(client, "maryam@example.org")
+    link = link_from(received[0].get_content())
+    login(client, "maryam@example.org")
+    changed = post_form(
+        client,
+        "/admin/profile/password",
+        {
+            "current_password": "a long enough password",
+            "password": "changed in the profile",
+            "confirm": "changed in the profile",
+        },
+        form_page="/admin/profile",
+    )
+    assert changed.status_code == 302
+    assert app.test_client().get(link).status_code == 404
+
+
+def test_reset_ends_existing_sessions_and_is_audited(app_factory, smtp_server):
+    app = _mail_app(app_factory, smtp_server)
+    _, _, received = smtp_server
+    signed_in = app.test_client()
+    login(signed_in, "maryam@example.org")
+    assert signed_in.get("/admin/").status_code == 200
+    _ask(app.test_client(), "maryam@example.org")
+    _set(app.test_client(), link_from(received[0].get_content()))
+    assert signed_in.get("/admin/").status_code == 302
+    with app.app_context():
+        actions = list(db.session.scalars(db.select(AuditEvent.action)))
+    assert "password.reset_requested" in actions and "password.reset" in actions
+
+
+def test_weak_new_password_is_refused(app_factory, smtp_server):
+    app = _mail_app(app_factory, smtp_server)
+    _, _, received = smtp_server
+    client = app.test_client()
+    _ask(client, "maryam@example.org")
+    link = link_from(received[0].get_content())
+    response = _set(client, link, "qwerty123456")
+    assert response.status_code == 200 and "too common" in response.text
+    assert login(client, "maryam@example.org").status_code == 302
+
+
+def test_without_mail_the_admin_sends_the_reset_link(client, app):
+    make_user("admin", email="admin@example.org")
+    author = make_user(email="jonas@example.org")
+    login(client, "admin@example.org")
+    page = post_form(
+        client, f"/admin/users/{author.id}/send-link", {}, form_page=f"/admin/users/{author.id}"
+    )
+    assert "Password reset link for" in page.text
+    link = link_from(page.text)
+    assert link.startswith("/password/reset/")
+    assert _set(app.test_client(), link).status_code == 302
+    db.session.expire_all()
+    user = db.session.get(User, author.id)
+    assert login(app.test_client(), user.email, NEW_PASSWORD).status_code == 302
+
+
+def test_forgot_password_without_mail_still_answers_the_same(client):
+    make_user(email="maryam@example.org")
+    response = _ask(client, "maryam@example.org")
+    assert response.status_code == 302
+    assert RESET_SENT_MESSAGE in client.get("/login").text
