@@ -26,6 +26,8 @@ def can(user: User | None, action: str, obj: Post | None = None) -> bool:
         return obj is not None and obj.author_id == user.id
     if action == "edit_any_post":
         return role in ALL_POSTS_ROLES
-    if action in {"manage_users", "manage_settings"}:
+    if action in {"manage_taxonomy", "manage_pages"}:
+        return role in ALL_POSTS_ROLES
+    if action in {"manage_users", "manage_settings", "manage_menu"}:
         return role == Role.ADMIN
     raise ValueError(f"unknown action {action!r}")
