@@ -11,6 +11,7 @@ from app.content.permissions import can
 from app.content.publishing import PostDraft, apply_draft, create_post, slug_is_taken
 from app.content.rendering import render_markdown
 from app.content.settings import all_settings, get_setting, save_settings
+from app.content.taxonomy import category_tree
 from app.extensions import db
 from app.models import Post, PostStatus
 
@@ -141,10 +142,13 @@ def settings():
     if not can(current_user, "manage_settings"):
         abort(403)
     form = SettingsForm(data=all_settings()) if request.method == "GET" else SettingsForm()
+    form.set_category_choices(category_tree(), add_slots=request.method == "GET")
     if form.validate_on_submit():
-        save_settings(
-            {name: field.data for name, field in form._fields.items() if name in all_settings()}
-        )
+        changes = {
+            name: field.data for name, field in form._fields.items() if name in all_settings()
+        }
+        changes["featured_categories"] = form.featured_category_ids()
+        save_settings(changes)
         db.session.commit()
         flash("Settings saved.", "success")
         return redirect(url_for("admin.settings"))
