@@ -10,10 +10,11 @@ from dataclasses import dataclass, field
 
 import pytest
 
+from app.content.taxonomy import save_tag
 from app.extensions import db
-from app.models import User
+from app.models import MenuItem, User
 from tests.conftest import csrf_token_from, login
-from tests.factories import make_post, make_user
+from tests.factories import make_category, make_page, make_post, make_user
 
 VISITORS = ("anonymous", "contributor", "author", "editor", "admin", "deactivated")
 LOGIN = "login"  # redirected to the login page
@@ -46,7 +47,9 @@ def everyone(ok: int | str) -> dict:
 @dataclass(frozen=True)
 class Probe:
     method: str
-    path: str  # may use {post} (someone else's published post), {target} and {admin} (user ids)
+    # may use {post} (someone else's published post), {target} and {admin} (user ids),
+    # {category}, {tag}, {page} and {menu_item}
+    path: str
     outcome: dict
     data: dict = field(default_factory=dict)
 
@@ -71,6 +74,55 @@ MATRIX: dict[str, tuple[Probe, ...]] = {
         Probe("GET", "/admin/settings", admins(200)),
         Probe("POST", "/admin/settings", admins(200)),
     ),
+    "admin.categories": (Probe("GET", "/admin/categories", editors(200)),),
+    "admin.new_category": (
+        Probe("GET", "/admin/categories/new", editors(200)),
+        Probe("POST", "/admin/categories/new", editors(200)),  # empty form: shown again
+    ),
+    "admin.edit_category": (
+        Probe("GET", "/admin/categories/{category}/edit", editors(200)),
+        Probe("POST", "/admin/categories/{category}/edit", editors(302), {"name": "Renamed"}),
+    ),
+    "admin.delete_category": (
+        Probe("GET", "/admin/categories/{category}/delete", editors(200)),
+        Probe("POST", "/admin/categories/{category}/delete", editors(302)),
+    ),
+    "admin.tags": (Probe("GET", "/admin/tags", editors(200)),),
+    "admin.new_tag": (
+        Probe("GET", "/admin/tags/new", editors(200)),
+        Probe("POST", "/admin/tags/new", editors(302), {"name": "Fresh tag"}),
+    ),
+    "admin.edit_tag": (
+        Probe("GET", "/admin/tags/{tag}/edit", editors(200)),
+        Probe("POST", "/admin/tags/{tag}/edit", editors(302), {"name": "Renamed tag"}),
+    ),
+    "admin.merge_tags": (
+        Probe("GET", "/admin/tags/merge", editors(200)),
+        Probe("POST", "/admin/tags/merge", editors(200)),  # nothing chosen: shown again
+    ),
+    "admin.delete_tag": (
+        Probe("GET", "/admin/tags/{tag}/delete", editors(200)),
+        Probe("POST", "/admin/tags/{tag}/delete", editors(302)),
+    ),
+    "admin.pages": (Probe("GET", "/admin/pages", editors(200)),),
+    "admin.new_page": (
+        Probe("GET", "/admin/pages/new", editors(200)),
+        Probe("POST", "/admin/pages/new", editors(200)),  # empty form: shown again
+    ),
+    "admin.edit_page": (
+        Probe("GET", "/admin/pages/{page}/edit", editors(200)),
+        Probe("POST", "/admin/pages/{page}/edit", editors(200)),  # incomplete: shown again
+    ),
+    "admin.delete_page": (
+        Probe("GET", "/admin/pages/{page}/delete", editors(200)),
+        Probe("POST", "/admin/pages/{page}/delete", editors(302)),
+    ),
+    "admin.menu": (Probe("GET", "/admin/menu", admins(200)),),
+    "admin.add_menu_item": (Probe("POST", "/admin/menu/add", admins(200)),),  # nothing chosen
+    "admin.move_menu_item": (
+        Probe("POST", "/admin/menu/{menu_item}/move", admins(302), {"direction": "down"}),
+    ),
+    "admin.remove_menu_item": (Probe("POST", "/admin/menu/{menu_item}/remove", admins(302)),),
     "admin.users": (Probe("GET", "/admin/users", admins(200)),),
     "admin.invite_user": (
         Probe("GET", "/admin/users/invite", admins(200)),
@@ -171,7 +223,21 @@ def test_access(client, endpoint, index, visitor):
             user = db.session.scalar(db.select(User).where(User.email == email))
             user.active = False
             db.session.commit()
-    ids = {"post": post.id, "target": target.id, "admin": admin.id}
+    category = make_category("Matrix category")
+    tag = save_tag(None, name="Matrix tag")
+    page = make_page("Matrix page")
+    db.session.add(MenuItem(position=0, page_id=page.id))
+    db.session.commit()
+    menu_item = db.session.scalar(db.select(MenuItem.id))
+    ids = {
+        "post": post.id,
+        "target": target.id,
+        "admin": admin.id,
+        "category": category.id,
+        "tag": tag.id,
+        "page": page.id,
+        "menu_item": menu_item,
+    }
     token = csrf_token_from(client.get("/password/forgot").text)
     url = probe.path.format(**ids)
     data = {key: value.format(**ids) for key, value in probe.data.items()}

@@ -1,1 +1,4 @@
-"""The staff area: writing and managing posts."""
+"""The staff area: writing and managing posts, and organising the site's content."""
+
+# Screens kept in their own modules; importing them registers their routes on ``admin.bp``.
+from app.admin import menu_views, page_views, taxonomy_views  # noqa: F401

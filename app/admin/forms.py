@@ -8,6 +8,7 @@ from wtforms import (
     DateField,
     DateTimeLocalField,
     EmailField,
+    FieldList,
     IntegerField,
     PasswordField,
     SelectChoice,
@@ -36,6 +37,11 @@ from app.models import PostStatus, Role
 SLUG_PATTERN = r"^[a-z0-9]+(?:-[a-z0-9]+)*$"
 # A plausibility check only; the invitation mail is the real test of an address.
 LOOKS_LIKE_EMAIL = Regexp(r"^[^@\s]+@[^@\s]+\.[^@\s]+$", message="Enter an email address.")
+FEATURED_SLOTS = 4  # empty choices offered at least; more appear as slots fill up
+
+
+def _optional_id(value) -> int | None:
+    return None if value in ("", None) else int(value)
 
 
 class PostForm(FlaskForm):
@@ -139,7 +145,34 @@ class SettingsForm(FlaskForm):
         description="Editors and admins without it are asked to set it up before they can "
         "use the staff area.",
     )
+    featured_categories = FieldList(
+        SelectField("Featured category", coerce=_optional_id, choices=[]),
+        label="Featured categories",
+        min_entries=FEATURED_SLOTS,
+    )
     save = SubmitField("Save settings")
+
+    def set_category_choices(self, tree, *, add_slots: bool) -> None:
+        """Offer every category in each slot; on a fresh form, leave two empty slots free."""
+        if add_slots:
+            filled = sum(1 for entry in self.featured_categories if entry.data is not None)
+            while len(self.featured_categories) < max(FEATURED_SLOTS, filled + 2):
+                self.featured_categories.append_entry()
+        choices = [SelectChoice("", "— None —")] + [
+            SelectChoice(str(category.id), "\u00a0\u00a0\u00a0" * depth + category.name)
+            for category, depth in tree
+        ]
+        for entry in self.featured_categories:
+            entry.choices = choices
+
+    def featured_category_ids(self) -> list[int]:
+        """The chosen categories in slot order, empty slots skipped."""
+        return [entry.data for entry in self.featured_categories if entry.data is not None]
+
+    def validate_featured_categories(self, field) -> None:
+        ids = self.featured_category_ids()
+        if len(ids) != len(set(ids)):
+            raise ValidationError("Each category can be featured only once.")
 
     def validate_site_timezone(self, field) -> None:
         if field.data not in available_timezones():

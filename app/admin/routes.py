@@ -238,9 +238,11 @@ def settings():
     if not can(current_user, "manage_settings"):
         abort(403)
     form = SettingsForm(data=all_settings()) if request.method == "GET" else SettingsForm()
+    form.set_category_choices(category_tree(), add_slots=request.method == "GET")
     if form.validate_on_submit():
         before = all_settings()
         changes = {name: field.data for name, field in form._fields.items() if name in before}
+        changes["featured_categories"] = form.featured_category_ids()
         changed = sorted(name for name, value in changes.items() if before[name] != value)
         save_settings(changes)
         if changed:

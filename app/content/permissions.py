@@ -16,7 +16,7 @@ if TYPE_CHECKING:
 STAFF_ROLES = frozenset(Role)
 PUBLISHING_ROLES = frozenset({Role.AUTHOR, Role.EDITOR, Role.ADMIN})
 ALL_POSTS_ROLES = frozenset({Role.EDITOR, Role.ADMIN})
-ADMIN_ACTIONS = frozenset({"manage_users", "manage_settings", "view_audit"})
+ADMIN_ACTIONS = frozenset({"manage_users", "manage_settings", "manage_menu", "view_audit"})
 STAFF_ACTIONS = frozenset({"access_admin", "create_post", "view_drafts", "edit_profile"})
 
 
@@ -39,6 +39,8 @@ def can(user: User | None, action: str, obj: Post | None = None) -> bool:
         # Once a contributor's post is out, only editors (or its author role) may change it.
         return role in PUBLISHING_ROLES or obj.status != PostStatus.PUBLISHED
     if action in {"edit_any_post", "review_posts"}:
+        return role in ALL_POSTS_ROLES
+    if action in {"manage_taxonomy", "manage_pages"}:
         return role in ALL_POSTS_ROLES
     if action in ADMIN_ACTIONS:
         return role == Role.ADMIN
