@@ -10,6 +10,7 @@ import pytest
 from tests.factories import make_user
 
 pytestmark = pytest.mark.browser
+expect = pytest.importorskip("playwright.sync_api", reason="playwright is not installed").expect
 
 PASSWORD = "lanterns over the harbour"
 
@@ -39,21 +40,21 @@ def test_invited_author_joins_enables_two_factor_and_logs_in_with_a_code(
     author = context.new_page()
     author.set_default_timeout(10_000)
     author.goto(link)
-    assert author.get_by_label("Your name").input_value() == "Samir Nasser"
+    expect(author.get_by_label("Your name")).to_have_value("Samir Nasser")
     author.get_by_label("New password").fill(PASSWORD)
     author.get_by_label("Repeat the password").fill(PASSWORD)
     author.get_by_role("button", name="Create my account").click()
     author.wait_for_url(f"{base}/admin/")
-    assert author.get_by_text("Welcome, Samir Nasser!").is_visible()
+    expect(author.get_by_text("Welcome, Samir Nasser!")).to_be_visible()
 
     author.get_by_role("link", name="Profile").click()
     author.get_by_role("link", name="Set up two-factor sign-in").click()
-    assert author.get_by_role("img", name="QR code for your authenticator app").is_visible()
+    expect(author.get_by_role("img", name="QR code for your authenticator app")).to_be_visible()
     secret = author.locator("#totp-secret").inner_text()
     author.get_by_label("Code from the app").fill(pyotp.TOTP(secret).now())
     author.get_by_role("button", name="Turn on two-factor sign-in").click()
-    assert author.get_by_role("heading", name="Your recovery codes").is_visible()
-    assert author.locator(".recovery-codes li").count() == 10
+    expect(author.get_by_role("heading", name="Your recovery codes")).to_be_visible()
+    expect(author.locator(".recovery-codes li")).to_have_count(10)
 
     author.get_by_role("button", name="Log out").click()
     author.wait_for_url(f"{base}/")
@@ -66,11 +67,11 @@ def test_invited_author_joins_enables_two_factor_and_logs_in_with_a_code(
     author.get_by_label("Authentication code").fill(pyotp.TOTP(secret).at(time.time() + 30))
     author.get_by_role("button", name="Verify").click()
     author.wait_for_url(f"{base}/admin/")
-    assert author.get_by_role("link", name="Profile").is_visible()
-    assert author.get_by_role("link", name="Users").count() == 0
+    expect(author.get_by_role("link", name="Profile")).to_be_visible()
+    expect(author.get_by_role("link", name="Users")).to_have_count(0)
     context.close()
 
     page.goto(f"{base}/admin/audit")
     table = page.locator(".audit-table")
     for action in ("Invitation sent", "Invitation accepted", "Two-factor sign-in turned on"):
-        assert table.get_by_text(action).first.is_visible()
+        expect(table.get_by_text(action).first).to_be_visible()

@@ -9,6 +9,7 @@ import pytest
 from tests.factories import make_user
 
 pytestmark = pytest.mark.browser
+expect = pytest.importorskip("playwright.sync_api", reason="playwright is not installed").expect
 
 
 def test_staff_writes_previews_publishes_and_a_visitor_reads(live_server, page):
@@ -29,29 +30,29 @@ def test_staff_writes_previews_publishes_and_a_visitor_reads(live_server, page):
     )
     page.get_by_role("button", name="Preview").click()
     preview = page.locator(".preview")
-    assert preview.get_by_role("heading", name="Ce que nous avons entendu").is_visible()
-    assert preview.locator("em", has_text="venues de loin").is_visible()
-    assert page.get_by_label("Title").input_value() == "Rencontre à Genève : les témoignages"
+    expect(preview.get_by_role("heading", name="Ce que nous avons entendu")).to_be_visible()
+    expect(preview.locator("em", has_text="venues de loin")).to_be_visible()
+    expect(page.get_by_label("Title")).to_have_value("Rencontre à Genève : les témoignages")
 
     page.get_by_label("Status").select_option("published")
     page.get_by_role("button", name="Save").click()
-    assert page.get_by_text("Post created.").is_visible()
+    expect(page.get_by_text("Post created.")).to_be_visible()
 
     page.get_by_role("button", name="Log out").click()
     page.wait_for_url(f"{base}/")
-    assert page.get_by_role("link", name="Staff login").is_visible()
+    expect(page.get_by_role("link", name="Staff login")).to_be_visible()
 
     recent = page.get_by_role("region", name="Recent activities")
     headline = recent.get_by_role("link", name="Rencontre à Genève : les témoignages", exact=True)
-    assert headline.is_visible()
-    assert page.locator(".byline", has_text="By Claire Dubois").first.is_visible()
+    expect(headline).to_be_visible()
+    expect(page.locator(".byline", has_text="By Claire Dubois").first).to_be_visible()
     headline.click()
     page.wait_for_url(re.compile(r"/\d{4}/\d{2}/\d{2}/rencontre-a-geneve-les-temoignages/$"))
-    assert page.get_by_role("heading", level=1).inner_text() == (
+    expect(page.get_by_role("heading", level=1)).to_have_text(
         "Rencontre à Genève : les témoignages"
     )
-    assert page.get_by_role("heading", name="Ce que nous avons entendu").is_visible()
-    assert page.locator("script", has_text="alert").count() == 0
+    expect(page.get_by_role("heading", name="Ce que nous avons entendu")).to_be_visible()
+    expect(page.locator("script", has_text="alert")).to_have_count(0)
 
 
 def test_home_page_fits_a_small_phone(live_server, chromium):

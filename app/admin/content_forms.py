@@ -120,7 +120,7 @@ class PageForm(FlaskForm):
         "The last part of the address; a sub-page lives at /<parent>/<slug>/. "
         "Leave empty to make one from the title.",
     )
-    body = TextAreaField("Body (Markdown)", validators=[Length(max=500_000)])
+    body = TextAreaField("Body (Markdown)", validators=[Length(max=200_000)])  # see PostForm
     parent = SelectField("Parent page", coerce=optional_id, choices=[NO_PARENT])
     menu_order = IntegerField(
         "Order",
