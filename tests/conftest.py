@@ -67,6 +67,10 @@ def pytest_terminal_summary(terminalreporter, exitstatus, config) -> None:
     terminalreporter.write_line(
         "PostgreSQL: " + ("ran" if POSTGRES_URL else f"SKIPPED ({POSTGRES_STATUS})")
     )
+    terminalreporter.write_line(
+        "Redis: "
+        + ("ran" if os.environ.get("TEST_REDIS_URL") else "SKIPPED (TEST_REDIS_URL is not set)")
+    )
     terminalreporter.write_line(f"Browser (Chromium): {BROWSER_STATUS}")
 
 
