@@ -25,6 +25,7 @@ from sqlalchemy import (
 from sqlalchemy import false as sa_false
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
+from app.content.slugs import first_free
 from app.content.text import slugify
 from app.extensions import db
 
@@ -277,15 +278,10 @@ def _give_author_a_slug(mapper, connection, user: User) -> None:
     if user.slug:
         return
     base = slugify(user.display_name or user.email.split("@")[0], max_length=60)
-    taken = set(
-        connection.scalars(
-            select(User.slug).where((User.slug == base) | User.slug.like(f"{base}-%"))
-        )
+    taken = connection.scalars(
+        select(User.slug).where((User.slug == base) | User.slug.like(f"{base}-%"))
     )
-    slug, n = base, 2
-    while slug in taken:
-        slug, n = f"{base}-{n}", n + 1
-    user.slug = slug
+    user.slug = first_free(base, taken)
 
 
 class TokenPurpose(enum.StrEnum):

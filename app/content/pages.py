@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from sqlalchemy import select
 
 from app.content.rendering import render_markdown
+from app.content.slugs import free_slug, slug_taken
 from app.content.text import slugify
 from app.extensions import db
 from app.models import Page, PostStatus, User
@@ -37,17 +38,7 @@ def _free_slug(desired: str, exclude_id: int | None) -> str:
     base = slugify(desired, max_length=80)
     if base.isdigit() or base in RESERVED_SLUGS:
         base = f"{base}-page"
-    query = select(Page.slug).where((Page.slug == base) | Page.slug.like(f"{base}-%"))
-    if exclude_id is not None:
-        query = query.where(Page.id != exclude_id)
-    with db.session.no_autoflush:
-        taken = set(db.session.scalars(query))
-    if base not in taken:
-        return base
-    n = 2
-    while f"{base}-{n}" in taken:
-        n += 1
-    return f"{base}-{n}"
+    return free_slug(Page, base, exclude_id)
 
 
 def check_slug(slug: str, exclude_id: int | None) -> str | None:
@@ -56,10 +47,7 @@ def check_slug(slug: str, exclude_id: int | None) -> str | None:
         return "A page address cannot be only digits (those are date archives)."
     if slug in RESERVED_SLUGS:
         return f"“{slug}” is used by the site itself; choose another address."
-    query = select(Page.id).where(Page.slug == slug)
-    if exclude_id is not None:
-        query = query.where(Page.id != exclude_id)
-    if db.session.scalar(query) is not None:
+    if slug_taken(Page, slug, exclude_id):
         return "Another page already uses this address."
     return None
 

@@ -13,6 +13,7 @@ from sqlalchemy.orm import joinedload
 
 from app.content.audit import Actor, record
 from app.content.rendering import render_markdown
+from app.content.slugs import free_slug, slug_taken
 from app.content.taxonomy import default_category, tags_from_names
 from app.content.text import derive_excerpt, slugify
 from app.extensions import db
@@ -47,28 +48,12 @@ class PostDraft:
 
 
 def unique_slug(desired: str, exclude_post_id: int | None = None) -> str:
-    """Return ``desired`` or the first free ``desired-2``, ``desired-3`` ... in one query."""
-    base = slugify(desired)
-    query = db.select(Post.slug).where(
-        (Post.slug == base) | Post.slug.like(f"{base}-%", escape="\\")
-    )
-    if exclude_post_id is not None:
-        query = query.where(Post.id != exclude_post_id)
-    with db.session.no_autoflush:  # the post being saved may not be complete yet
-        taken = set(db.session.scalars(query))
-    if base not in taken:
-        return base
-    n = 2
-    while f"{base}-{n}" in taken:
-        n += 1
-    return f"{base}-{n}"
+    """A post slug made from ``desired`` that no other post uses."""
+    return free_slug(Post, slugify(desired), exclude_post_id)
 
 
 def slug_is_taken(slug: str, exclude_post_id: int | None = None) -> bool:
-    query = db.select(Post.id).where(Post.slug == slug)
-    if exclude_post_id is not None:
-        query = query.where(Post.id != exclude_post_id)
-    return db.session.scalar(query) is not None
+    return slug_taken(Post, slug, exclude_post_id)
 
 
 def apply_draft(post: Post, draft: PostDraft, *, now: datetime | None = None) -> Post:

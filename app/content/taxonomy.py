@@ -6,6 +6,7 @@ from collections.abc import Iterable
 
 from sqlalchemy import delete, insert, select
 
+from app.content.slugs import free_slug, slug_taken
 from app.content.text import slugify
 from app.extensions import db
 from app.models import Category, Post, Tag, post_categories, post_tags
@@ -18,25 +19,11 @@ class TaxonomyError(ValueError):
 
 
 def _free_slug(model: type[Category] | type[Tag], desired: str, exclude_id: int | None) -> str:
-    base = slugify(desired)
-    query = select(model.slug).where((model.slug == base) | model.slug.like(f"{base}-%"))
-    if exclude_id is not None:
-        query = query.where(model.id != exclude_id)
-    with db.session.no_autoflush:
-        taken = set(db.session.scalars(query))
-    if base not in taken:
-        return base
-    n = 2
-    while f"{base}-{n}" in taken:
-        n += 1
-    return f"{base}-{n}"
+    return free_slug(model, slugify(desired), exclude_id)
 
 
 def slug_in_use(model: type[Category] | type[Tag], slug: str, exclude_id: int | None) -> bool:
-    query = select(model.id).where(model.slug == slug)
-    if exclude_id is not None:
-        query = query.where(model.id != exclude_id)
-    return db.session.scalar(query) is not None
+    return slug_taken(model, slug, exclude_id)
 
 
 def default_category() -> Category:
