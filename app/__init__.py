@@ -10,6 +10,7 @@ from flask import Flask, render_template
 from sqlalchemy import event
 from sqlalchemy.engine import Engine
 from werkzeug.exceptions import HTTPException
+from werkzeug.middleware.proxy_fix import ProxyFix
 
 from app.config import DEFAULT_INSTANCE_PATH, build_config
 from app.extensions import csrf, db, limiter, login_manager, migrate
@@ -23,12 +24,26 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     app.config.update(build_config(instance_path, config.get("ENV_NAME")))
     app.config.update(config)
 
+    register_proxy_headers(app)
     register_extensions(app)
     register_blueprints(app)
     register_template_helpers(app)
     register_errorhandlers(app)
     register_commands(app)
     return app
+
+
+def register_proxy_headers(app: Flask) -> None:
+    """Behind a reverse proxy, take the client address and scheme from its headers.
+
+    Throttling and the audit log key on the client address, so only as many proxies as the
+    operator declares in ``TRUSTED_PROXIES`` are believed.
+    """
+    proxies = app.config["TRUSTED_PROXIES"]
+    if proxies:
+        app.wsgi_app = ProxyFix(
+            app.wsgi_app, x_for=proxies, x_proto=proxies, x_host=proxies, x_prefix=0
+        )
 
 
 def register_extensions(app: Flask) -> None:

@@ -59,6 +59,9 @@ def build_config(instance_path: Path, environment: str | None = None) -> dict:
         "SITE_LANGUAGE": os.environ.get("SITE_LANGUAGE", "en"),
         "POSTS_PER_PAGE": _int("POSTS_PER_PAGE", 10),
         "ADMIN_POSTS_PER_PAGE": _int("ADMIN_POSTS_PER_PAGE", 25),
+        # How many reverse proxies in front of the app set X-Forwarded-For/-Proto/-Host.
+        # 0 (the default) trusts none, so a client cannot fake its address to dodge throttling.
+        "TRUSTED_PROXIES": _int("TRUSTED_PROXIES", 0),
         "REDIS_URL": redis_url,
         "RATELIMIT_STORAGE_URI": redis_url or "memory://",
         "RATELIMIT_HEADERS_ENABLED": True,

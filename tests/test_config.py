@@ -60,3 +60,25 @@ def test_site_title_appears_on_every_page(app_factory):
     html = app.test_client().get("/").text
     assert "<title>Stimme der Familien</title>" in html
     assert "Nachrichten und Briefe" in html
+
+
+def test_client_address_comes_from_the_proxy_only_when_trusted(app_factory):
+    def seen_address(app) -> str:
+        @app.get("/whoami")
+        def whoami():
+            from flask import request
+
+            return request.remote_addr or ""
+
+        return (
+            app.test_client()
+            .get(
+                "/whoami",
+                headers={"X-Forwarded-For": "203.0.113.9"},
+                environ_base={"REMOTE_ADDR": "10.0.0.2"},
+            )
+            .text
+        )
+
+    assert seen_address(app_factory()) == "10.0.0.2"
+    assert seen_address(app_factory(TRUSTED_PROXIES=1)) == "203.0.113.9"
