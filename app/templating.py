@@ -7,7 +7,7 @@ from datetime import date, datetime
 from flask import Flask, url_for
 from flask_login import current_user
 from sqlalchemy import select
-from sqlalchemy.orm import joinedload
+from sqlalchemy.orm import joinedload, load_only
 
 from app.content.dates import format_long_date, to_site_time
 from app.content.languages import language_name, text_direction
@@ -74,7 +74,9 @@ def header_menu() -> list[tuple[str, str]]:
     ).all()
     if not items:
         return []
-    pages_by_id = {p.id: p for p in db.session.scalars(select(Page))}
+    # Only what a path needs: page bodies can be large and this runs on every page view.
+    outline = select(Page).options(load_only(Page.id, Page.slug, Page.parent_id, Page.status))
+    pages_by_id = {p.id: p for p in db.session.scalars(outline)}
     entries = []
     for item in items:
         if item.page is not None and item.page.status == PostStatus.PUBLISHED:
