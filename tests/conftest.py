@@ -8,6 +8,7 @@ the reason shown in the summary (``.ci/run`` sets ``REQUIRE_POSTGRES=1`` so it f
 from __future__ import annotations
 
 import contextvars
+import itertools
 import os
 import re
 from collections.abc import Iterator
@@ -111,13 +112,14 @@ def _reset_postgres_schema(app: Flask) -> None:
 
 
 _postgres_schema_ready = False
+_database_numbers = itertools.count(1)
 
 
 def make_app(backend: str, tmp_path: Path, **overrides) -> Flask:
     """Build an app on an empty database of the given backend."""
     global _postgres_schema_ready
     if backend == "sqlite":
-        url = f"sqlite:///{tmp_path / 'test.sqlite3'}"
+        url = f"sqlite:///{tmp_path / f'test-{next(_database_numbers)}.sqlite3'}"  # one per app
     else:
         if POSTGRES_URL is None:
             if REQUIRE_POSTGRES:

@@ -6,7 +6,7 @@ from datetime import UTC, datetime, timedelta
 
 from app.content.settings import save_settings
 from app.extensions import db
-from tests.conftest import count_queries
+from tests.conftest import count_queries, login
 from tests.factories import add_to_menu, make_category, make_page, make_post, make_user
 
 
@@ -72,3 +72,50 @@ def test_every_public_page_costs_the_same_queries_small_or_large(app_factory):
         large_counts = {kind: _queries_for(large, url) for kind, url in _populate(6, 90).items()}
     assert small_counts == large_counts
     assert max(large_counts.values()) <= 10, large_counts
+
+
+STAFF_SCREENS = [
+    "/admin/",
+    "/admin/?status=published",
+    "/admin/users",
+    "/admin/audit",
+    "/admin/pages",
+    "/admin/categories",
+    "/admin/tags",
+    "/admin/menu",
+    "/admin/settings",
+    "/admin/posts/new",
+]
+
+
+def _staff_site(size: int) -> None:
+    make_user("admin", email="admin@example.org")
+    writers = [make_user() for _ in range(size)]
+    categories = [make_category(f"Section {n}") for n in range(size)]
+    for n in range(size * 3):
+        make_post(
+            writers[n % size],
+            category_ids=[categories[n % size].id],
+            tag_names=[f"tag {n % size}"],
+        )
+    for n in range(size):
+        make_page(f"Page {n}")
+    add_to_menu(*categories[:size])
+
+
+def test_every_staff_screen_costs_the_same_queries_small_or_large(app_factory):
+    counts = []
+    for size in (2, 12):
+        app = app_factory()
+        with app.app_context():
+            _staff_site(size)
+            client = app.test_client()
+            login(client, "admin@example.org")
+            edit_url = "/admin/posts/1/edit"
+            per_screen = {}
+            for url in [*STAFF_SCREENS, edit_url]:
+                with count_queries(app) as statements:
+                    assert client.get(url).status_code == 200, url
+                per_screen[url] = len(statements)
+            counts.append(per_screen)
+    assert counts[0] == counts[1]
