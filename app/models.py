@@ -168,7 +168,7 @@ class Post(db.Model):
     __tablename__ = "posts"
     __table_args__ = (
         Index("ix_posts_status_published_at", "status", "published_at"),
-        Index("ix_posts_author_id", "author_id"),
+        Index("ix_posts_author_published_at", "author_id", "published_at"),
         Index("ix_posts_created_at", "created_at"),
         Index("ix_posts_sticky_published_at", "sticky", "published_at"),
         Index("ix_posts_language_published_at", "language", "published_at"),
