@@ -65,3 +65,10 @@ def test_header_menu_shows_chosen_pages_and_categories_in_order(client):
     assert nav.index('href="/category/open-letters/"') < nav.index('href="/about-us/team/"')
     assert nav.index('href="/about-us/team/"') < nav.index('href="/about-us/"')
     assert "Draft page" not in nav
+
+
+def test_authors_do_not_see_draft_pages(client):
+    make_page("Unannounced", status="draft")
+    make_user(email="author@example.org")
+    login(client, "author@example.org")
+    assert client.get("/unannounced/").status_code == 404

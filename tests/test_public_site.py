@@ -166,3 +166,16 @@ def test_healthz_is_503_when_the_database_is_unreachable(tmp_path):
         response = app.test_client().get("/healthz")
         assert response.status_code == 503
         assert response.get_json()["database"] == "unreachable"
+
+
+def test_only_its_author_and_editors_preview_an_unpublished_post(client, app):
+    writer = make_user(email="writer@example.org")
+    make_user(email="other@example.org")
+    make_user("editor", email="editor@example.org")
+    draft = make_post(writer, title="Not ready", status=PostStatus.DRAFT.value)
+    url = f"/{draft.created_at:%Y/%m/%d}/{draft.slug}/"
+    expected = {"other@example.org": 404, "editor@example.org": 200, "writer@example.org": 200}
+    for email, status in expected.items():
+        browser = app.test_client()
+        login(browser, email)
+        assert browser.get(url).status_code == status, email

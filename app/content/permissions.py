@@ -17,7 +17,7 @@ STAFF_ROLES = frozenset(Role)
 PUBLISHING_ROLES = frozenset({Role.AUTHOR, Role.EDITOR, Role.ADMIN})
 ALL_POSTS_ROLES = frozenset({Role.EDITOR, Role.ADMIN})
 ADMIN_ACTIONS = frozenset({"manage_users", "manage_settings", "manage_menu", "view_audit"})
-STAFF_ACTIONS = frozenset({"access_admin", "create_post", "view_drafts", "edit_profile"})
+STAFF_ACTIONS = frozenset({"access_admin", "create_post", "edit_profile"})
 
 
 def can(user: User | None, action: str, obj: Post | None = None) -> bool:
@@ -38,9 +38,12 @@ def can(user: User | None, action: str, obj: Post | None = None) -> bool:
             return False
         # Once a contributor's post is out, only editors (or its author role) may change it.
         return role in PUBLISHING_ROLES or obj.status != PostStatus.PUBLISHED
+    if action == "preview_post":
+        # An unpublished post is seen by those who may work on it, as in WordPress.
+        return role in ALL_POSTS_ROLES or (obj is not None and obj.author_id == user.id)
     if action in {"edit_any_post", "review_posts"}:
         return role in ALL_POSTS_ROLES
-    if action in {"manage_taxonomy", "manage_pages"}:
+    if action in {"manage_taxonomy", "manage_pages", "preview_page"}:
         return role in ALL_POSTS_ROLES
     if action in ADMIN_ACTIONS:
         return role == Role.ADMIN

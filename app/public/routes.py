@@ -162,7 +162,7 @@ def post_detail(year: int, month: str, day: str, slug: str):
     if post is None:
         abort(404)
     is_public = post.is_visible_at(utcnow())
-    if not is_public and not can(current_user, "view_drafts"):
+    if not is_public and not can(current_user, "preview_post", post):
         abort(404)
     local = to_site_time(post.published_at or post.created_at, get_setting("site_timezone"))
     if (year, month, day) != (local.year, f"{local.month:02d}", f"{local.day:02d}"):
@@ -202,7 +202,7 @@ def page_detail(page_path: str):
     if page is None:
         abort(404)
     is_public = page.status == PostStatus.PUBLISHED
-    if not is_public and not can(current_user, "view_drafts"):
+    if not is_public and not can(current_user, "preview_page"):
         abort(404)
     return render_template(
         "public/page.html", page=page, is_preview=not is_public, children=child_pages(page)
