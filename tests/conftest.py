@@ -387,6 +387,17 @@ def smtp_server():
         controller.stop()
 
 
+def wait_for_mail(received: list, count: int, timeout: float = 10.0) -> list:
+    """Messages are sent off the request path, so wait (briefly) until ``count`` arrived."""
+    import time
+
+    deadline = time.monotonic() + timeout
+    while len(received) < count and time.monotonic() < deadline:
+        time.sleep(0.02)
+    assert len(received) >= count, f"expected {count} message(s), got {len(received)}"
+    return received
+
+
 def mail_config(smtp_server) -> dict:
     host, port, _ = smtp_server
     return {

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import smtplib
+import threading
+from collections.abc import Callable
 from dataclasses import dataclass
 from email.message import EmailMessage
 from typing import Any
@@ -51,3 +53,27 @@ def send_mail(settings: MailSettings, to: str, subject: str, body: str) -> None:
             smtp.send_message(message)
     except (OSError, smtplib.SMTPException) as error:
         raise MailError(f"could not send mail via {settings.server}: {error}") from error
+
+
+def send_mail_in_background(
+    settings: MailSettings,
+    to: str,
+    subject: str,
+    body: str,
+    on_error: Callable[[MailError], None],
+) -> threading.Thread:
+    """Send without holding up the response.
+
+    Used where the answer must not reveal whether mail was sent: a request that talks to an
+    SMTP server takes visibly longer than one that does not.
+    """
+
+    def deliver() -> None:
+        try:
+            send_mail(settings, to, subject, body)
+        except MailError as error:
+            on_error(error)
+
+    thread = threading.Thread(target=deliver, name="broadside-mail", daemon=True)
+    thread.start()
+    return thread
