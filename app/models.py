@@ -203,11 +203,6 @@ class Post(db.Model):
     tags: Mapped[list[Tag]] = relationship(secondary=post_tags, order_by="Tag.name")
 
     @property
-    def byline(self) -> str:
-        """The name readers see: an outside author of a reposted article, or the staff author."""
-        return self.byline_name or self.author.display_name
-
-    @property
     def is_published(self) -> bool:
         return self.status == PostStatus.PUBLISHED and self.published_at is not None
 

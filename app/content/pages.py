@@ -81,10 +81,6 @@ def save_page(page: Page | None, draft: PageDraft, author: User | None = None) -
     return page
 
 
-def all_pages() -> list[Page]:
-    return list(db.session.scalars(select(Page).order_by(Page.menu_order, Page.title)))
-
-
 def descendant_page_ids(page_id: int) -> set[int]:
     children: dict[int | None, list[int]] = {}
     for pid, parent_id in db.session.execute(select(Page.id, Page.parent_id)):

@@ -9,7 +9,7 @@ from sqlalchemy import delete, insert, select
 from app.content.slugs import free_slug, slug_taken
 from app.content.text import slugify
 from app.extensions import db
-from app.models import Category, Post, Tag, post_categories, post_tags
+from app.models import Category, Post, Tag, post_tags
 
 DEFAULT_CATEGORY_NAME = "Uncategorized"
 
@@ -192,12 +192,3 @@ def delete_tag(tag: Tag) -> None:
     db.session.execute(delete(post_tags).where(post_tags.c.tag_id == tag.id))
     db.session.delete(tag)
     db.session.flush()
-
-
-def posts_in_category_count(category_ids: Iterable[int]) -> int:
-    ids = list(category_ids)
-    return db.session.scalar(
-        select(db.func.count(db.distinct(post_categories.c.post_id))).where(
-            post_categories.c.category_id.in_(ids)
-        )
-    )
