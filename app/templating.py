@@ -7,15 +7,16 @@ from datetime import date, datetime
 from flask import Flask, url_for
 from flask_login import current_user
 from sqlalchemy import select
-from sqlalchemy.orm import joinedload, load_only
+from sqlalchemy.orm import load_only
 
 from app.content.dates import format_long_date, to_site_time
 from app.content.languages import language_name, text_direction
+from app.content.menu import menu_items, menu_label
 from app.content.pages import page_path
 from app.content.permissions import can
 from app.content.settings import get_setting
 from app.extensions import db
-from app.models import Category, MenuItem, Page, Post, PostStatus, Tag, User
+from app.models import Category, Page, Post, PostStatus, Tag, User
 
 
 def post_url(post: Post, **kwargs) -> str:
@@ -67,11 +68,7 @@ def author_url(user: User, **kwargs) -> str:
 
 def header_menu() -> list[tuple[str, str]]:
     """(label, url) pairs of the header menu, in the admins' order; two queries."""
-    items = db.session.scalars(
-        select(MenuItem)
-        .options(joinedload(MenuItem.page), joinedload(MenuItem.category))
-        .order_by(MenuItem.position, MenuItem.id)
-    ).all()
+    items = menu_items()
     if not items:
         return []
     # Only what a path needs: page bodies can be large and this runs on every page view.
@@ -81,11 +78,9 @@ def header_menu() -> list[tuple[str, str]]:
     for item in items:
         if item.page is not None and item.page.status == PostStatus.PUBLISHED:
             path = page_path(item.page, pages_by_id).strip("/")
-            entries.append(
-                (item.label or item.page.title, url_for("public.page_detail", page_path=path))
-            )
+            entries.append((menu_label(item), url_for("public.page_detail", page_path=path)))
         elif item.category is not None:
-            entries.append((item.label or item.category.name, category_url(item.category)))
+            entries.append((menu_label(item), category_url(item.category)))
     return entries
 
 
