@@ -69,3 +69,28 @@ def test_home_page_fits_a_small_phone(live_server, chromium):
     page.keyboard.press("Tab")
     assert page.evaluate("document.activeElement.textContent") == "Skip to content"
     context.close()
+
+
+def test_staff_screens_fit_a_small_phone(live_server, chromium):
+    app, base = live_server
+    with app.app_context():
+        from app.demo import load_demo_content
+
+        load_demo_content()
+        make_user("admin", email="admin@example.org", password="long password 123")
+    context = chromium.new_context(viewport={"width": 360, "height": 740})
+    page = context.new_page()
+    page.goto(f"{base}/login")
+    page.get_by_label("Email").fill("admin@example.org")
+    page.get_by_label("Password").fill("long password 123")
+    page.get_by_role("button", name="Log in").click()
+    page.wait_for_url(f"{base}/admin/")
+    too_wide = {}
+    for path in ["/admin/", "/admin/posts/1/edit", "/admin/pages", "/admin/categories",
+                 "/admin/tags", "/admin/menu", "/admin/users", "/admin/audit", "/admin/settings"]:  # fmt: skip
+        page.goto(base + path)
+        overflow = page.evaluate("document.documentElement.scrollWidth - window.innerWidth")
+        if overflow > 0:
+            too_wide[path] = overflow
+    context.close()
+    assert too_wide == {}
