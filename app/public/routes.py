@@ -136,19 +136,21 @@ def _date_range(year: int, month: int | None) -> tuple[datetime, datetime]:
 
 @bp.route("/<int:year>/")
 def year_archive(year: int):
-    if not 1900 <= year <= 9999:
-        abort(404)
-    start, end = _date_range(year, None)
-    query = visible_posts_query().where(Post.published_at >= start, Post.published_at < end)
-    return _archive(query, heading=str(year), kind="Year")
+    return _date_archive(year, None)
 
 
 @bp.route("/<int:year>/<int:month>/")
 def month_archive(year: int, month: int):
-    if not (1900 <= year <= 9999 and 1 <= month <= 12):
+    return _date_archive(year, month)
+
+
+def _date_archive(year: int, month: int | None):
+    if not (1900 <= year <= 9999 and (month is None or 1 <= month <= 12)):
         abort(404)
     start, end = _date_range(year, month)
     query = visible_posts_query().where(Post.published_at >= start, Post.published_at < end)
+    if month is None:
+        return _archive(query, heading=str(year), kind="Year")
     return _archive(query, heading=f"{datetime(year, month, 1):%B} {year}", kind="Month")
 
 
