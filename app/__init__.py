@@ -24,8 +24,9 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     app.config.update(build_config(instance_path, config.get("ENV_NAME")))
     app.config.update(config)
 
-    register_proxy_headers(app)
     register_extensions(app)
+    register_caching(app)
+    register_proxy_headers(app)  # outermost, so the page cache sees the client's host and scheme
     register_blueprints(app)
     register_template_helpers(app)
     register_errorhandlers(app)
@@ -73,6 +74,12 @@ def _configure_sqlite(dbapi_connection, connection_record) -> None:
     cursor.execute("PRAGMA journal_mode=WAL")
     cursor.execute("PRAGMA synchronous=NORMAL")
     cursor.close()
+
+
+def register_caching(app: Flask) -> None:
+    from app.caching import init_caching
+
+    init_caching(app)
 
 
 def register_blueprints(app: Flask) -> None:

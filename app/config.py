@@ -64,6 +64,14 @@ def build_config(instance_path: Path, environment: str | None = None) -> dict:
         "TRUSTED_PROXIES": _int("TRUSTED_PROXIES", 0),
         "REDIS_URL": redis_url,
         "RATELIMIT_STORAGE_URI": redis_url or "memory://",
+        # Full-page cache for anonymous visitors (app/caching/): in-process, or Redis when
+        # REDIS_URL is set. Entries are keyed on the site generation, so they never go stale.
+        "PAGE_CACHE": _bool("PAGE_CACHE", True),
+        "PAGE_CACHE_TIMEOUT": _int("PAGE_CACHE_TIMEOUT", 3600),
+        "PAGE_CACHE_MAX_ENTRIES": _int("PAGE_CACHE_MAX_ENTRIES", 500),
+        # What browsers, nginx or a CDN may reuse without asking (seconds).
+        "PUBLIC_CACHE_MAX_AGE": _int("PUBLIC_CACHE_MAX_AGE", 60),
+        "PUBLIC_CACHE_STALE_WHILE_REVALIDATE": _int("PUBLIC_CACHE_STALE_WHILE_REVALIDATE", 30),
         "RATELIMIT_HEADERS_ENABLED": True,
         "LOGIN_RATE_LIMIT": os.environ.get("LOGIN_RATE_LIMIT", "10 per minute;50 per hour"),
         "LOGIN_ACCOUNT_RATE_LIMIT": os.environ.get(

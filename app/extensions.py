@@ -1,5 +1,6 @@
 """Flask extensions, created unbound so models and views never import the app."""
 
+from flask_caching import Cache
 from flask_limiter import Limiter
 from flask_limiter.util import get_remote_address
 from flask_login import LoginManager
@@ -18,3 +19,4 @@ migrate = Migrate()
 login_manager = LoginManager()
 csrf = CSRFProtect()
 limiter = Limiter(key_func=get_remote_address, default_limits=[])
+cache = Cache()  # the full-page cache's store (app/caching/pages.py)

@@ -335,3 +335,17 @@ class AuditEvent(db.Model):
     target_label: Mapped[str] = mapped_column(String(300), default="")
     ip: Mapped[str] = mapped_column(String(45), default="")
     details: Mapped[dict] = mapped_column(JSON, default=dict)
+
+
+class SiteGeneration(db.Model):
+    """One row: a counter bumped in the same transaction as any change a visitor could see.
+
+    Cached pages and HTTP validators (ETag, Last-Modified) are keyed on it, so a save is never
+    followed by a stale page (see app/caching/generation.py).
+    """
+
+    __tablename__ = "site_generation"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    value: Mapped[int] = mapped_column(Integer, default=1)
+    changed_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)

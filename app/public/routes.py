@@ -8,6 +8,7 @@ from sqlalchemy import select, text
 from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import joinedload, selectinload
 
+from app.caching.http import not_public_cacheable
 from app.content import frontpage
 from app.content.dates import from_site_time, to_site_time
 from app.content.languages import is_valid_language
@@ -212,6 +213,7 @@ def page_detail(page_path: str):
 
 
 @bp.route("/healthz")
+@not_public_cacheable
 def healthz():
     try:
         db.session.execute(text("SELECT 1"))

@@ -1,0 +1,208 @@
+"""The site's generation: what cached pages and HTTP validators are keyed on.
+
+Every transaction that changes something a visitor could see (a post, page, category, tag,
+menu entry, setting, media file, an author's public name...) bumps ``site_generation.value``
+just before it commits, inside the same transaction: a cached page can never outlive the data
+it was rendered from, on any worker or server that shares the database.
+
+Scheduled posts need no worker: the *site state* read per request is the generation plus the
+publication time of the newest post whose time has come. When a scheduled post's minute
+arrives, that time changes, and so does every cache key and ETag.
+
+Models that never show on public pages are declared private (``register_private_model``);
+everything else bumps the generation, so a new model is safe by default. ``User`` bumps only
+when its public columns change (a login that records ``last_login_at`` does not).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import UTC, datetime
+
+from sqlalchemy import event, insert, inspect, select, update
+from sqlalchemy.engine import Engine
+from sqlalchemy.orm import Session
+
+from app.extensions import db
+from app.models import (
+    AccountToken,
+    AuditEvent,
+    Post,
+    PostStatus,
+    RecoveryCode,
+    SiteGeneration,
+    User,
+    utcnow,
+)
+
+_PENDING = "broadside_public_change"
+_PRIVATE_TABLES: set[str] = {
+    SiteGeneration.__tablename__,
+    AccountToken.__tablename__,
+    RecoveryCode.__tablename__,
+    AuditEvent.__tablename__,
+}
+# Columns of a private-by-default model that do show on public pages.
+_PUBLIC_COLUMNS: dict[type, set[str]] = {User: {"display_name", "slug", "bio", "active"}}
+
+
+def register_private_model(model: type, public_columns: set[str] | None = None) -> None:
+    """Declare that changes to ``model`` never alter a public page (or only ``public_columns``)."""
+    if public_columns:
+        _PUBLIC_COLUMNS[model] = set(public_columns)
+    else:
+        _PRIVATE_TABLES.add(model.__tablename__)
+
+
+@dataclass(frozen=True)
+class SiteState:
+    generation: int
+    changed_at: datetime
+    newest_arrival: datetime | None
+
+    @property
+    def last_modified(self) -> datetime:
+        """When a visitor last could have seen a change (second precision, as HTTP dates have)."""
+        moment = max(filter(None, (self.changed_at, self.newest_arrival)))
+        return moment.replace(microsecond=0)
+
+    @property
+    def tag(self) -> str:
+        """Differs whenever anything visible may differ. The bump time is part of it so that a
+        database emptied and refilled (tests, restores) never meets pages cached before."""
+        arrival = int(self.newest_arrival.timestamp()) if self.newest_arrival else 0
+        return f"{self.generation}.{int(self.changed_at.timestamp() * 1e6):x}.{arrival:x}"
+
+
+def _state_statement(now: datetime):
+    newest = (
+        select(Post.published_at)
+        .where(Post.status == PostStatus.PUBLISHED, Post.published_at <= now)
+        .order_by(Post.published_at.desc())
+        .limit(1)
+        .scalar_subquery()
+    )
+    return select(SiteGeneration.value, SiteGeneration.changed_at, newest).where(
+        SiteGeneration.id == 1
+    )
+
+
+def read_state(engine: Engine, now: datetime | None = None) -> SiteState:
+    """One small, index-only query; works outside an app context (the page cache uses it)."""
+    now = now or utcnow()
+    with engine.connect() as connection:
+        row = connection.execute(_state_statement(now)).first()
+    if row is None:  # no row yet (a freshly emptied database): nothing was cached against it
+        return SiteState(0, datetime(1970, 1, 1, tzinfo=UTC), None)
+    return SiteState(row[0], row[1], row[2])
+
+
+def current_state() -> SiteState:
+    """The state for this request, read once (the page cache may have read it already)."""
+    from flask import g, has_request_context, request
+
+    if has_request_context():
+        cached = request.environ.get("broadside.site_state") or g.get("site_state")
+        if cached is not None:
+            return cached
+    state = read_state(db.engine)
+    if has_request_context():
+        g.site_state = state
+    return state
+
+
+def bump(session: Session) -> None:
+    """Bump the generation inside ``session``'s transaction (also called by the listener)."""
+    now = utcnow()
+    result = session.execute(
+        update(SiteGeneration)
+        .where(SiteGeneration.id == 1)
+        .values(value=SiteGeneration.value + 1, changed_at=now)
+        .execution_options(broadside_internal=True)
+    )
+    if result.rowcount == 0:
+        session.execute(
+            insert(SiteGeneration)
+            .values(id=1, value=1, changed_at=now)
+            .execution_options(broadside_internal=True)
+        )
+
+
+def _is_public_change(session: Session, obj: object, deleted: bool = False) -> bool:
+    table = getattr(obj, "__tablename__", None)
+    if table is None or table in _PRIVATE_TABLES:
+        return False
+    public_columns = _PUBLIC_COLUMNS.get(type(obj))
+    if public_columns is None:
+        if isinstance(obj, Post) and not deleted:
+            return _post_is_or_was_public(obj)
+        return True
+    if deleted:
+        return True
+    state = inspect(obj)
+    if state.pending:  # a new account has no public page until it writes
+        return False
+    return any(state.attrs[name].history.has_changes() for name in public_columns)
+
+
+def _post_is_or_was_public(post: Post) -> bool:
+    """Saving a draft that never was published changes nothing a visitor sees."""
+    history = inspect(post).attrs.status.history
+    statuses = {post.status, *(history.deleted or ())}
+    return PostStatus.PUBLISHED.value in statuses
+
+
+def _note_flush(session: Session, flush_context) -> None:
+    if session.info.get(_PENDING):
+        return
+    for obj in session.new:
+        if _is_public_change(session, obj):
+            session.info[_PENDING] = True
+            return
+    for obj in session.dirty:
+        if session.is_modified(obj) and _is_public_change(session, obj):
+            session.info[_PENDING] = True
+            return
+    for obj in session.deleted:
+        if _is_public_change(session, obj, deleted=True):
+            session.info[_PENDING] = True
+            return
+
+
+def _note_bulk_statement(orm_execute_state) -> None:
+    """``session.execute(update(...)/delete(...)/insert(...))`` on a public table counts too."""
+    if not (
+        orm_execute_state.is_update or orm_execute_state.is_delete or orm_execute_state.is_insert
+    ):
+        return
+    if orm_execute_state.execution_options.get("broadside_internal"):
+        return
+    table = getattr(orm_execute_state.statement, "table", None)
+    if table is not None and getattr(table, "name", None) in _PRIVATE_TABLES:
+        return
+    orm_execute_state.session.info[_PENDING] = True
+
+
+def _bump_before_commit(session: Session) -> None:
+    session.flush()  # the last flush runs after this hook; do it now so its changes are noted
+    if session.info.pop(_PENDING, False):
+        bump(session)
+
+
+def _forget(session: Session, *args) -> None:
+    session.info.pop(_PENDING, None)
+
+
+def install_listeners() -> None:
+    """Watch every session of the app (idempotent)."""
+    if event.contains(Session, "after_flush", _note_flush):
+        return
+    event.listen(Session, "after_flush", _note_flush)
+    event.listen(Session, "do_orm_execute", _note_bulk_statement)
+    event.listen(Session, "before_commit", _bump_before_commit)
+    event.listen(Session, "after_rollback", _forget)
+
+
+@event.listens_for(SiteGeneration.__table__, "after_create")
+def _first_generation(target, connection, **kw) -> None:
+    connection.execute(insert(SiteGeneration).values(id=1, value=1, changed_at=utcnow()))
