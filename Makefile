@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 PORT ?= 5000
 FLASK := $(BIN)/flask --app wsgi
 
-.PHONY: run test lint format bench install install-dev clean
+.PHONY: run test lint format bench bench-pages install install-dev clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -43,7 +43,11 @@ format: install-dev
 	$(BIN)/ruff format app tests bench
 	$(BIN)/ruff check --fix app tests bench
 
+# HTTP benchmark: gunicorn + wrk beside a bare Flask app (see bench/bench_http.py for settings).
 bench: install
+	$(BIN)/python bench/bench_http.py
+
+bench-pages: install
 	$(BIN)/python bench/bench_pages.py
 
 clean:

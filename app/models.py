@@ -21,6 +21,7 @@ from sqlalchemy import (
     TypeDecorator,
     event,
     select,
+    text,
 )
 from sqlalchemy import false as sa_false
 from sqlalchemy.orm import Mapped, mapped_column, relationship
@@ -164,15 +165,28 @@ class Tag(db.Model):
         return f"<Tag {self.slug}>"
 
 
+PUBLISHED_ONLY = "status = 'published'"
+
+
+def _public_index(name: str, *columns: str) -> Index:
+    """An index of published posts only (drafts never slow the public lists)."""
+    where = text(PUBLISHED_ONLY)
+    return Index(name, *columns, postgresql_where=where, sqlite_where=where)
+
+
 class Post(db.Model):
     __tablename__ = "posts"
     __table_args__ = (
         Index("ix_posts_status_published_at", "status", "published_at"),
         Index("ix_posts_author_published_at", "author_id", "published_at"),
         Index("ix_posts_created_at", "created_at"),
-        Index("ix_posts_sticky_published_at", "sticky", "published_at"),
-        Index("ix_posts_language_published_at", "language", "published_at"),
         Index("ix_posts_translation_group", "translation_group"),
+        # Public lists (app/content/listing.py): partial indexes on published posts, each
+        # matching a list's filter and its full ORDER BY published_at DESC, id DESC.
+        _public_index("ix_posts_public_date", "published_at", "id"),
+        _public_index("ix_posts_public_sticky", "sticky", "published_at", "id"),
+        _public_index("ix_posts_public_language", "language", "published_at", "id"),
+        _public_index("ix_posts_public_author", "author_id", "published_at", "id"),
     )
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)

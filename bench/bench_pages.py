@@ -1,9 +1,10 @@
-"""Measure how fast the public pages render with a realistic amount of content.
+"""Per-page latency through the WSGI stack (no network, page cache off) and queries per page.
 
-2,000 posts by 20 authors in 20 nested categories with tags, four languages, pinned posts, a
-header menu and featured sections.
+The site comes from the bulk generator (bench/generate.py): 20 authors, 20 nested categories,
+tags, four languages, pinned posts, a header menu and featured sections. The HTTP benchmark
+with gunicorn and wrk is ``make bench`` (bench/bench_http.py).
 
-Usage: ``make bench`` (SQLite in a temporary folder) or
+Usage: ``make bench-pages`` (SQLite in a temporary folder) or
 ``BENCH_DATABASE_URL=postgresql+psycopg://postgres@127.0.0.1/test .venv/bin/python bench/bench_pages.py``
 (the PostgreSQL database is emptied first). Prints median and 95th-percentile latency per page
 through the WSGI stack (no network), and the SQL queries each page costs.
@@ -16,7 +17,6 @@ import statistics
 import sys
 import tempfile
 import time
-from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 from sqlalchemy import event
@@ -24,16 +24,11 @@ from sqlalchemy import event
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from app import create_app
-from app.auth.passwords import hash_password
-from app.content.pages import PageDraft, save_page
-from app.content.publishing import PostDraft, create_post
-from app.content.settings import save_settings
-from app.content.taxonomy import save_category
 from app.extensions import db
-from app.models import MenuItem, Post, User
+from app.models import Post
 from app.templating import post_url
 
-POSTS = int(os.environ.get("BENCH_POSTS", "2000"))
+POSTS = int(os.environ.get("BENCH_POSTS", "10000"))
 AUTHORS = 20
 CATEGORIES = 20
 REQUESTS = int(os.environ.get("BENCH_REQUESTS", "300"))
@@ -43,40 +38,9 @@ BODY = (
 
 
 def populate() -> None:
-    db.drop_all()
-    db.create_all()
-    authors = [
-        User(email=f"a{n}@bench.invalid", display_name=f"Author {n}", role="author",
-             password_hash=hash_password("bench password 123"))
-        for n in range(AUTHORS)
-    ]  # fmt: skip
-    db.session.add_all(authors)
-    top = [save_category(None, name=f"Section {n}") for n in range(CATEGORIES // 2)]
-    categories = top + [
-        save_category(None, name=f"Subsection {n}", parent=top[n % len(top)])
-        for n in range(CATEGORIES - len(top))
-    ]
-    about = save_page(None, PageDraft(title="About", body_source=BODY, status="published"))
-    db.session.add(MenuItem(position=0, page_id=about.id))
-    for position, category in enumerate(top[:4], start=1):
-        db.session.add(MenuItem(position=position, category_id=category.id))
-    save_settings({"featured_categories": [c.id for c in top[:3]]})
-    start = datetime(2015, 1, 1, tzinfo=UTC)
-    for n in range(POSTS):
-        draft = PostDraft(
-            title=f"Report number {n} on the state of things",
-            body_source=BODY,
-            status="published",
-            published_at=start + timedelta(hours=n * 7),
-            category_ids=[categories[n % CATEGORIES].id],
-            tag_names=[f"topic {n % 40}", "common"],
-            language=("en", "de", "fr", "fa")[n % 4],
-            sticky=n % 500 == 0,
-        )
-        create_post(authors[n % AUTHORS], draft)
-        if n % 500 == 499:
-            db.session.commit()
-    db.session.commit()
+    from bench.generate import populate as bulk_populate
+
+    bulk_populate(POSTS)
 
 
 def measure(client, url: str, queries: list[str]) -> tuple[float, float, float]:
@@ -103,6 +67,7 @@ def main() -> None:
                 "INSTANCE_PATH": Path(folder),
                 "SECRET_KEY": "bench" * 10,
                 "PASSWORD_HASH_METHOD": "scrypt:1024:8:1",
+                "PAGE_CACHE": False,
             }
         )
         with app.app_context():
@@ -111,7 +76,7 @@ def main() -> None:
             print(f"database: {db.engine.url.get_backend_name()}, {POSTS} posts by {AUTHORS} authors "
                   f"(created in {time.perf_counter() - began:.1f} s)")  # fmt: skip
             with app.test_request_context():
-                post = db.session.scalars(db.select(Post).order_by(Post.id.desc()).limit(1)).one()
+                post = db.session.get(Post, POSTS // 2)  # the newest few are scheduled
                 post_path = post_url(post)
             queries: list[str] = []
             event.listen(db.engine, "before_cursor_execute", lambda *a: queries.append(a[2]))

@@ -18,12 +18,13 @@ from collections.abc import Callable, Iterable
 from typing import Any
 
 from sqlalchemy.engine import Engine
+from sqlalchemy.exc import SQLAlchemyError
 from werkzeug.http import http_date, is_resource_modified, parse_cookie
 
 from app.caching.generation import read_state
 from app.caching.http import CACHEABLE_MARK, STATE_KEY
 
-_SKIP_PREFIXES = ("/static/", "/admin", "/login", "/logout")
+_SKIP_PREFIXES = ("/static/", "/admin", "/login", "/logout", "/healthz")
 
 
 class PageCache:
@@ -67,7 +68,10 @@ class PageCache:
     def __call__(self, environ: dict, start_response: Callable) -> Iterable[bytes]:
         if self._bypass(environ):
             return self.wsgi_app(environ, start_response)
-        state = read_state(self.engine)
+        try:
+            state = read_state(self.engine)
+        except SQLAlchemyError:
+            return self.wsgi_app(environ, start_response)  # the app shows its error page
         environ[STATE_KEY] = state
         key = self._key(environ, state.tag)
         entry = self.store.get(key)

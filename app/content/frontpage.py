@@ -7,21 +7,26 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import select
+from sqlalchemy import select, true
 from sqlalchemy.orm import joinedload
 
+from app.content.listing import PUBLISHED, card_columns, in_categories
 from app.content.publishing import visible_posts_query
 from app.content.taxonomy import descendant_ids
 from app.extensions import db
-from app.models import Category, Post, PostStatus, post_categories, utcnow
+from app.models import Category, Post, utcnow
+
+MAX_PINNED = 10
 
 
 def headline_posts(limit: int = 20, now: datetime | None = None) -> list[Post]:
     return list(db.session.scalars(visible_posts_query(now).limit(limit)))
 
 
-def pinned_posts(now: datetime | None = None) -> list[Post]:
-    return list(db.session.scalars(visible_posts_query(now).where(Post.sticky.is_(True))))
+def pinned_posts(now: datetime | None = None, limit: int = MAX_PINNED) -> list[Post]:
+    """The newest pinned posts (a handful; the limit keeps a careless pinning spree cheap)."""
+    query = visible_posts_query(now).where(Post.sticky == true()).limit(limit)
+    return list(db.session.scalars(query))
 
 
 def featured_blocks(
@@ -39,12 +44,7 @@ def featured_blocks(
         ids = {category.id} | descendant_ids(category.id, categories)
         columns.append(
             select(Post.id)
-            .join(post_categories, post_categories.c.post_id == Post.id)
-            .where(
-                post_categories.c.category_id.in_(ids),
-                Post.status == PostStatus.PUBLISHED,
-                Post.published_at <= now,
-            )
+            .where(Post.status == PUBLISHED, Post.published_at <= now, in_categories(ids))
             .order_by(Post.published_at.desc(), Post.id.desc())
             .limit(1)
             .scalar_subquery()
@@ -55,7 +55,7 @@ def featured_blocks(
     posts = {
         p.id: p
         for p in db.session.scalars(
-            select(Post).where(Post.id.in_(found)).options(joinedload(Post.author))
+            select(Post).where(Post.id.in_(found)).options(joinedload(Post.author), *card_columns())
         )
     } if found else {}  # fmt: skip
     return [

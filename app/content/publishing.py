@@ -12,6 +12,7 @@ from sqlalchemy import Select
 from sqlalchemy.orm import joinedload
 
 from app.content.audit import Actor, record
+from app.content.listing import PUBLISHED, card_columns
 from app.content.rendering import render_markdown
 from app.content.slugs import free_slug, slug_taken
 from app.content.taxonomy import default_category, tags_from_names
@@ -142,12 +143,13 @@ def create_post(author: User, draft: PostDraft, *, now: datetime | None = None) 
 
 
 def visible_posts_query(now: datetime | None = None, language: str | None = None) -> Select:
-    """Published posts whose date has come, newest first, authors loaded in the same query."""
+    """Published posts whose date has come, newest first, authors loaded in the same query,
+    bodies not loaded (app/content/listing.py: index-backed at any size)."""
     now = now or utcnow()
     query = (
         db.select(Post)
-        .where(Post.status == PostStatus.PUBLISHED, Post.published_at <= now)
-        .options(joinedload(Post.author))
+        .where(Post.status == PUBLISHED, Post.published_at <= now)
+        .options(joinedload(Post.author), *card_columns())
         .order_by(Post.published_at.desc(), Post.id.desc())
     )
     if language:

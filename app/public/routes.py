@@ -4,12 +4,12 @@ from datetime import datetime
 
 from flask import Blueprint, abort, jsonify, redirect, render_template, request
 from flask_login import current_user
-from sqlalchemy import select, text
+from sqlalchemy import false, literal, select, text, tuple_
 from sqlalchemy.exc import SQLAlchemyError
-from sqlalchemy.orm import joinedload, selectinload
+from sqlalchemy.orm import joinedload, load_only, selectinload
 
 from app.caching.http import not_public_cacheable
-from app.content import frontpage
+from app.content import frontpage, listing
 from app.content.dates import from_site_time, to_site_time
 from app.content.languages import is_valid_language
 from app.content.pages import child_pages, find_page_by_path
@@ -18,7 +18,7 @@ from app.content.publishing import translations_of, visible_posts_query
 from app.content.settings import get_setting
 from app.content.taxonomy import all_categories, descendant_ids
 from app.extensions import db
-from app.models import Post, PostStatus, Tag, User, post_categories, post_tags, utcnow
+from app.models import Post, PostStatus, Tag, User, utcnow
 from app.templating import post_url
 
 bp = Blueprint("public", __name__)
@@ -36,11 +36,9 @@ def _language_filter() -> str | None:
     return lang if lang and is_valid_language(lang) else None
 
 
-def _paginate(query):
+def _paginate(query) -> listing.Window:
     page = _page_number()
-    pagination = db.paginate(
-        query, page=page, per_page=get_setting("posts_per_page"), error_out=False, count=True
-    )
+    pagination = listing.paginate(query, page, get_setting("posts_per_page"))
     if page > 1 and not pagination.items:
         abort(404)
     return pagination
@@ -49,7 +47,7 @@ def _paginate(query):
 @bp.route("/")
 def home():
     lang = _language_filter()
-    recent = _paginate(visible_posts_query(language=lang).where(Post.sticky.is_(False)))
+    recent = _paginate(visible_posts_query(language=lang).where(Post.sticky == false()))
     context = {"pagination": recent, "posts": recent.items, "lang": lang}
     if recent.page == 1:
         categories = all_categories()
@@ -85,9 +83,8 @@ def category_archive(slug: str):
     if category is None:
         abort(404)
     ids = {category.id} | descendant_ids(category.id, categories)
-    in_category = select(post_categories.c.post_id).where(post_categories.c.category_id.in_(ids))
     return _archive(
-        visible_posts_query().where(Post.id.in_(in_category)),
+        visible_posts_query().where(listing.in_categories(ids)),
         heading=category.name,
         kind="Category",
         description=category.description,
@@ -100,9 +97,8 @@ def tag_archive(slug: str):
     tag = db.session.scalar(select(Tag).where(Tag.slug == slug))
     if tag is None:
         abort(404)
-    tagged = select(post_tags.c.post_id).where(post_tags.c.tag_id == tag.id)
     return _archive(
-        visible_posts_query().where(Post.id.in_(tagged)),
+        visible_posts_query().where(listing.with_tag(tag.id)),
         heading=tag.name,
         kind="Tag",
         description=tag.description,
@@ -182,17 +178,18 @@ def post_detail(year: int, month: str, day: str, slug: str):
 
 
 def _neighbours(post: Post) -> tuple[Post | None, Post | None]:
-    """The published posts just before and after ``post`` in time."""
-    visible = visible_posts_query().options()
-    earlier = visible.where(
-        (Post.published_at < post.published_at)
-        | ((Post.published_at == post.published_at) & (Post.id < post.id))
+    """The published posts just before and after ``post`` in time.
+
+    Row-value comparisons on (published_at, id) are a range of the date index: one index step
+    each, however old the post (an OR of two conditions would scan from the newest post)."""
+    visible = visible_posts_query().options(
+        load_only(Post.id, Post.title, Post.slug, Post.published_at, Post.created_at)
     )
+    position = tuple_(Post.published_at, Post.id)
+    here = tuple_(literal(post.published_at, Post.published_at.type), literal(post.id))
+    earlier = visible.where(position < here)
     later = (
-        visible.where(
-            (Post.published_at > post.published_at)
-            | ((Post.published_at == post.published_at) & (Post.id > post.id))
-        )
+        visible.where(position > here)
         .order_by(None)
         .order_by(Post.published_at.asc(), Post.id.asc())
     )

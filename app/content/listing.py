@@ -1,0 +1,99 @@
+"""Post lists at a flat cost, whatever the size of the site.
+
+- Every list reads the card columns only: the article bodies are deferred (and raise if a
+  template touches them, so an accidental N+1 fails the tests instead of slowing the site).
+- Every list filter has a partial index on published posts matching its WHERE and the full
+  ORDER BY ``published_at DESC, id DESC`` (see ``Post.__table_args__``). The visibility test
+  is written with a literal ``'published'`` so SQLite and PostgreSQL's generic plans can use
+  those partial indexes.
+- Terms (categories, tags) are tested with a correlated ``EXISTS`` probe of the link table's
+  primary key, so the database walks the posts in date order and stops at the page's end,
+  instead of collecting every post of the term first.
+- Pagination never counts: one query fetches a page plus one row, which tells whether an
+  older page exists ("Page 2" with "Older" and "Newer" links; "Page 3 of 3" on the last).
+  Page numbers stop at ``MAX_PAGE``, so a deep ``?page=`` cannot cost an O(offset) scan;
+  older posts stay reachable through the year and month archives.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from math import ceil
+
+from sqlalchemy import Select, exists, literal_column
+from sqlalchemy.orm import defer
+
+from app.extensions import db
+from app.models import Post, post_categories, post_tags
+
+MAX_PAGE = 100
+# ``posts.status = 'published'`` with the value inline: it must match the partial indexes'
+# WHERE text for SQLite to use them (it does not look into bound parameters).
+PUBLISHED = literal_column("'published'")
+
+
+def card_columns() -> tuple:
+    """Loader options for lists: everything but the bodies."""
+    return (defer(Post.body_source, raiseload=True), defer(Post.body_html, raiseload=True))
+
+
+def in_categories(category_ids: Iterable[int]):
+    return exists().where(
+        post_categories.c.post_id == Post.id,
+        post_categories.c.category_id.in_(sorted(set(category_ids))),
+    )
+
+
+def with_tag(tag_id: int):
+    return exists().where(post_tags.c.post_id == Post.id, post_tags.c.tag_id == tag_id)
+
+
+@dataclass
+class Window:
+    """One page of a list, shaped like Flask-SQLAlchemy's ``Pagination`` for the templates."""
+
+    items: list = field(default_factory=list)
+    page: int = 1
+    per_page: int = 10
+    has_next: bool = False
+    total: int | None = None  # None: more than we were willing to count
+    beyond_last_page: bool = False  # more posts follow than page numbers reach
+
+    @property
+    def has_prev(self) -> bool:
+        return self.page > 1
+
+    @property
+    def prev_num(self) -> int | None:
+        return self.page - 1 if self.has_prev else None
+
+    @property
+    def next_num(self) -> int | None:
+        return self.page + 1 if self.has_next else None
+
+    @property
+    def pages(self) -> int:
+        if self.total is not None:
+            return max(1, ceil(self.total / self.per_page))
+        return self.page + 1  # at least one more
+
+
+def paginate(query: Select, page: int, per_page: int) -> Window:
+    """Page ``page`` of ``query`` (already ordered) in one query reading per_page + 1 rows past
+    the offset: the extra row says whether an older page exists; nothing counts the whole list.
+    Pages past ``MAX_PAGE`` are empty (the caller answers 404)."""
+    if page > MAX_PAGE:
+        return Window(page=page, per_page=per_page)
+    offset = (page - 1) * per_page
+    rows = list(db.session.scalars(query.limit(per_page + 1).offset(offset)))
+    more = len(rows) > per_page
+    items = rows[:per_page]
+    return Window(
+        items=items,
+        page=page,
+        per_page=per_page,
+        has_next=more and page < MAX_PAGE,
+        total=None if more else offset + len(items),
+        beyond_last_page=more and page >= MAX_PAGE,
+    )

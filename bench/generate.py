@@ -1,0 +1,211 @@
+"""Fill a database with a realistic site of any size, fast: a million posts in minutes.
+
+Authors, categories, tags, pages, the menu and settings go through the ordinary domain code
+(they are few). Posts and their category/tag links are written in bulk through SQLAlchemy Core:
+``COPY`` on PostgreSQL, ``executemany`` in large batches on SQLite, with the Markdown rendered
+and sanitised once and reused (every post has the same body; lists never read it anyway).
+
+Usage::
+
+    .venv/bin/python bench/generate.py --posts 1000000 --database-url postgresql+psycopg://...
+
+The database's tables are dropped and created again. ``populate(app, posts)`` is what
+``bench/bench_http.py`` calls.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+import tempfile
+import time
+from collections.abc import Iterator
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+from sqlalchemy import insert, text
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+from app import create_app
+from app.auth.passwords import hash_password
+from app.caching.generation import bump
+from app.content.pages import PageDraft, save_page
+from app.content.rendering import render_markdown
+from app.content.settings import save_settings
+from app.content.taxonomy import default_category, save_category
+from app.content.text import derive_excerpt
+from app.extensions import db
+from app.models import MenuItem, Post, Tag, User, post_categories, post_tags
+
+AUTHORS = 20
+CATEGORIES = 20
+TAGS = 40
+PINNED = 4  # a real site pins a handful of posts, however many it has
+SCHEDULED = 5  # posts whose time has not come yet
+BATCH = 20_000
+BODY = (
+    "A paragraph of an ordinary article with *some* emphasis and a [link](https://example.org).\n\n"
+) * 12
+LANGUAGES = ("en", "de", "fr", "fa")
+
+
+def _structure() -> tuple[list[int], list[int], list[int]]:
+    """Authors, categories (half nested), tags, pages, menu and featured sections."""
+    password = hash_password("bench password 123")
+    authors = [
+        User(email=f"a{n}@bench.invalid", display_name=f"Author {n}", role="author",
+             password_hash=password)
+        for n in range(AUTHORS)
+    ]  # fmt: skip
+    db.session.add_all(authors)
+    default_category()
+    top = [save_category(None, name=f"Section {n}") for n in range(CATEGORIES // 2)]
+    categories = top + [
+        save_category(None, name=f"Subsection {n}", parent=top[n % len(top)])
+        for n in range(CATEGORIES - len(top))
+    ]
+    tags = [Tag(name=f"topic {n}", slug=f"topic-{n}") for n in range(TAGS)]
+    tags.append(Tag(name="common", slug="common"))
+    db.session.add_all(tags)
+    about = save_page(None, PageDraft(title="About", body_source=BODY, status="published"))
+    db.session.add(MenuItem(position=0, page_id=about.id))
+    for position, category in enumerate(top[:4], start=1):
+        db.session.add(MenuItem(position=position, category_id=category.id))
+    db.session.flush()
+    save_settings({"featured_categories": [c.id for c in top[:3]]})
+    db.session.commit()
+    return [a.id for a in authors], [c.id for c in categories], [t.id for t in tags]
+
+
+def _rows(posts: int, authors: list[int], now: datetime) -> Iterator[dict]:
+    body_html = render_markdown(BODY)
+    excerpt = derive_excerpt(body_html)
+    # Ten years of posts up to yesterday, evenly spread, then a few scheduled ones.
+    end = now - timedelta(days=1)
+    step = timedelta(days=3650) / max(posts, 1)
+    start = end - step * posts
+    pinned_every = max(posts // PINNED, 1)
+    for n in range(posts):
+        scheduled = n >= posts - SCHEDULED
+        published_at = (
+            now + timedelta(days=n - posts + SCHEDULED + 1) if scheduled else start + step * n
+        )
+        yield {
+            "id": n + 1,
+            "title": f"Report number {n} on the state of things",
+            "slug": f"report-number-{n}",
+            "body_source": BODY,
+            "body_html": body_html,
+            "custom_excerpt": None,
+            "excerpt": excerpt,
+            "status": "published",
+            "author_id": authors[n % len(authors)],
+            "published_at": published_at,
+            "created_at": published_at,
+            "updated_at": published_at,
+            "language": LANGUAGES[n % len(LANGUAGES)],
+            "sticky": n % pinned_every == pinned_every - 1 and not scheduled,
+        }
+
+
+def _links(posts: int, categories: list[int], tags: list[int]) -> tuple[Iterator, Iterator]:
+    common = tags[-1]
+    category_rows = ((n + 1, categories[n % len(categories)]) for n in range(posts))
+    tag_rows = ((n + 1, tag) for n in range(posts) for tag in (tags[n % (len(tags) - 1)], common))
+    return category_rows, tag_rows
+
+
+def _batches(rows: Iterator, size: int = BATCH) -> Iterator[list]:
+    batch: list = []
+    for row in rows:
+        batch.append(row)
+        if len(batch) == size:
+            yield batch
+            batch = []
+    if batch:
+        yield batch
+
+
+def _copy_postgres(connection, table: str, columns: list[str], rows: Iterator) -> None:
+    cursor = connection.connection.dbapi_connection.cursor()
+    with cursor.copy(f"COPY {table} ({', '.join(columns)}) FROM STDIN") as copy:
+        for row in rows:
+            copy.write_row(row)
+
+
+def populate(posts: int, *, progress: bool = False) -> float:
+    """Empty the app's database and fill it; returns the seconds it took."""
+    began = time.perf_counter()
+    db.drop_all()
+    db.create_all()
+    authors, categories, tags = _structure()
+    now = datetime.now(UTC)
+    post_rows = _rows(posts, authors, now)
+    category_links, tag_links = _links(posts, categories, tags)
+    connection = db.session.connection()
+    if connection.dialect.name == "postgresql":
+        columns = list(Post.__table__.columns.keys())
+        wanted = [c for c in columns if c not in {"translation_group", "byline_name",
+                  "source_name", "source_url", "source_published_on"}]  # fmt: skip
+        naive = ("published_at", "created_at", "updated_at")  # the columns hold naive UTC
+        _copy_postgres(
+            connection,
+            "posts",
+            wanted,
+            (
+                [r[c].replace(tzinfo=None) if c in naive else r[c] for c in wanted]
+                for r in post_rows
+            ),
+        )
+        _copy_postgres(connection, "post_categories", ["post_id", "category_id"], category_links)
+        _copy_postgres(connection, "post_tags", ["post_id", "tag_id"], tag_links)
+        connection.execute(
+            text(
+                "SELECT setval(pg_get_serial_sequence('posts', 'id'), (SELECT max(id) FROM posts))"
+            )
+        )
+    else:
+        for number, batch in enumerate(_batches(post_rows), start=1):
+            connection.execute(insert(Post.__table__), batch)
+            if progress and number % 10 == 0:
+                print(f"  {number * BATCH} posts", flush=True)
+        for batch in _batches(category_links):
+            connection.execute(
+                insert(post_categories), [{"post_id": p, "category_id": c} for p, c in batch]
+            )
+        for batch in _batches(tag_links):
+            connection.execute(insert(post_tags), [{"post_id": p, "tag_id": t} for p, t in batch])
+    bump(db.session)
+    db.session.commit()
+    if connection.dialect.name == "postgresql":
+        with db.engine.connect() as analyze:
+            analyze.execution_options(isolation_level="AUTOCOMMIT").execute(text("ANALYZE"))
+    else:
+        with db.engine.connect() as analyze:
+            analyze.execute(text("ANALYZE"))
+            analyze.commit()
+    return time.perf_counter() - began
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--posts", type=int, default=10_000)
+    parser.add_argument("--database-url", required=True)
+    args = parser.parse_args()
+    with tempfile.TemporaryDirectory() as folder:
+        app = create_app(
+            {
+                "SQLALCHEMY_DATABASE_URI": args.database_url,
+                "INSTANCE_PATH": Path(folder),
+                "SECRET_KEY": "bench" * 10,
+                "PASSWORD_HASH_METHOD": "scrypt:1024:8:1",
+            }
+        )
+        with app.app_context():
+            seconds = populate(args.posts, progress=True)
+            print(f"{args.posts} posts in {seconds:.1f} s ({args.posts / seconds:,.0f} posts/s)")
+
+
+if __name__ == "__main__":
+    main()

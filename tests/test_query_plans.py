@@ -1,0 +1,161 @@
+"""Every public page costs the same at any size: its queries follow indexes and stop early.
+
+A constant number of queries is not a constant cost. With a few thousand posts, every query of
+every public page is run again under the database's planner:
+
+- PostgreSQL: ``EXPLAIN (ANALYZE, FORMAT JSON)``; no plan node may read more than a small
+  multiple of the page size (rows returned plus rows a filter threw away, times loops);
+- SQLite: ``EXPLAIN QUERY PLAN``; no full scan of posts or their link tables, and no temporary
+  B-tree to sort (the ORDER BY must come from an index).
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from contextlib import contextmanager
+
+import pytest
+from sqlalchemy import event
+
+from app.extensions import db
+from app.models import Post
+from bench.generate import populate
+
+POSTS = 3000
+PER_PAGE = 10
+# A list page reads its page plus one row past the offset; headlines read 20. Category and tag
+# archives walk the date index and probe the link table, so they read about (offset + page) /
+# (the term's share of posts) rows: 10% for the generator's smallest categories, so page 2 of
+# one reads about 200. A node reading more than this on a 3,000-post site reads "the site".
+ROW_BUDGET = 250
+
+
+@contextmanager
+def recorded_statements():
+    statements: list[tuple[str, object]] = []
+
+    def record(conn, cursor, statement, parameters, context, executemany):
+        statements.append((statement, parameters))
+
+    event.listen(db.engine, "before_cursor_execute", record)
+    try:
+        yield statements
+    finally:
+        event.remove(db.engine, "before_cursor_execute", record)
+
+
+def _pages() -> dict[str, str]:
+    from app.templating import post_url
+
+    newest = db.session.scalar(db.select(Post.id).order_by(Post.id.desc()))
+    middle = db.session.get(Post, newest // 2)
+    with db.session.no_autoflush:
+        from flask import current_app
+
+        with current_app.test_request_context():
+            post_path = post_url(middle)
+    year, month = middle.published_at.year, middle.published_at.month
+    return {
+        "home": "/",
+        "home page 3": "/?page=3",
+        "home in German": "/?lang=de",
+        "category with sub-category": "/category/section-0/",
+        "category page 2": "/category/section-1/?page=2",
+        "tag": "/tag/common/",
+        "tag page 3": "/tag/common/?page=3",
+        "author": "/author/author-0/",
+        "year": f"/{year}/",
+        "month in French": f"/{year}/{month}/?lang=fr",
+        "post": post_path,
+        "page": "/about/",
+    }
+
+
+@pytest.fixture
+def big_site(app_factory):
+    app = app_factory(PAGE_CACHE=False, POSTS_PER_PAGE=PER_PAGE)
+    with app.app_context():
+        populate(POSTS)
+        yield app, _pages()
+
+
+def _statements_of(app, url: str) -> list[tuple[str, object]]:
+    client = app.test_client()
+    client.get(url)  # settle anything done once
+    with recorded_statements() as statements:
+        response = client.get(url)
+    assert response.status_code == 200, url
+    return [(s, p) for s, p in statements if s.lstrip().upper().startswith("SELECT")]
+
+
+def _nodes(plan: dict):
+    yield plan
+    for child in plan.get("Plans", []):
+        yield from _nodes(child)
+
+
+def _rows_read(node: dict) -> float:
+    per_loop = node.get("Actual Rows", 0) + node.get("Rows Removed by Filter", 0)
+    per_loop += node.get("Rows Removed by Index Recheck", 0)
+    return per_loop * node.get("Actual Loops", 1)
+
+
+def test_postgresql_plans_read_a_page_not_the_site(big_site, backend):
+    if backend != "postgresql":
+        pytest.skip("EXPLAIN ANALYZE is the PostgreSQL half; SQLite has its own test")
+    app, pages = big_site
+    problems = []
+    for kind, url in pages.items():
+        for statement, parameters in _statements_of(app, url):
+            with db.engine.connect() as connection:
+                raw = connection.exec_driver_sql(
+                    "EXPLAIN (ANALYZE, FORMAT JSON) " + statement, parameters
+                ).scalar()
+            plan = (raw if isinstance(raw, list) else json.loads(raw))[0]["Plan"]
+            for node in _nodes(plan):
+                if _rows_read(node) > ROW_BUDGET:
+                    relation = node.get("Relation Name") or node.get("Index Name") or ""
+                    problems.append(
+                        f"{kind}: {node['Node Type']} {relation} read {_rows_read(node):.0f} "
+                        f"rows in\n    {' '.join(statement.split())[:300]}"
+                    )
+    assert not problems, "\n".join(problems)
+
+
+FULL_SCAN = re.compile(r"^SCAN (posts|post_tags|post_categories)\b(?! USING)")
+
+
+def test_sqlite_plans_use_indexes_for_filters_and_order(big_site, backend):
+    if backend != "sqlite":
+        pytest.skip("EXPLAIN QUERY PLAN is the SQLite half; PostgreSQL has its own test")
+    app, pages = big_site
+    problems = []
+    for kind, url in pages.items():
+        for statement, parameters in _statements_of(app, url):
+            with db.engine.connect() as connection:
+                rows = connection.exec_driver_sql(
+                    "EXPLAIN QUERY PLAN " + statement, parameters
+                ).all()
+            reads_posts = re.search(r"\bFROM posts\b", statement) is not None
+            for row in rows:
+                detail = row[-1]
+                # Sorting categories or a post's own tags by name is bounded by the site's
+                # structure, not by its number of posts; sorting posts is not.
+                sorts_posts = reads_posts and "TEMP B-TREE FOR ORDER BY" in detail
+                if FULL_SCAN.search(detail) or sorts_posts:
+                    problems.append(f"{kind}: {detail} in\n    {' '.join(statement.split())[:300]}")
+    assert not problems, "\n".join(problems)
+
+
+def test_pages_past_the_last_numbered_page_are_404_and_point_to_the_archives(app_factory):
+    from app.content.listing import MAX_PAGE
+
+    app = app_factory(PAGE_CACHE=False, POSTS_PER_PAGE=2)
+    with app.app_context():
+        populate(2 * MAX_PAGE + 20)  # 4 pinned and 5 scheduled posts are not in the list
+        client = app.test_client()
+        last = client.get(f"/?page={MAX_PAGE}")
+        assert last.status_code == 200
+        assert "Older posts: the " in last.text and "archive →" in last.text
+        assert client.get(f"/?page={MAX_PAGE + 1}").status_code == 404
