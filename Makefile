@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 PORT ?= 5000
 FLASK := $(BIN)/flask --app wsgi
 
-.PHONY: run test lint format bench bench-pages install install-dev clean
+.PHONY: run test lint format bench bench-pages scale-test install install-dev clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -36,16 +36,20 @@ test: install-dev
 	$(BIN)/python -m pytest
 
 lint: install-dev
-	$(BIN)/ruff check app tests bench
-	$(BIN)/ruff format --check app tests bench
+	$(BIN)/ruff check app tests bench deploy
+	$(BIN)/ruff format --check app tests bench deploy
 
 format: install-dev
-	$(BIN)/ruff format app tests bench
-	$(BIN)/ruff check --fix app tests bench
+	$(BIN)/ruff format app tests bench deploy
+	$(BIN)/ruff check --fix app tests bench deploy
 
 # HTTP benchmark: gunicorn + wrk beside a bare Flask app (see bench/bench_http.py for settings).
 bench: install
 	$(BIN)/python bench/bench_http.py
+
+# Two gunicorn servers + nginx on loopback sharing PostgreSQL and Redis (deploy/scale_test.py).
+scale-test: install
+	$(BIN)/python deploy/scale_test.py
 
 bench-pages: install
 	$(BIN)/python bench/bench_pages.py

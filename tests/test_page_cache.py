@@ -6,10 +6,13 @@ keyed on the site generation, bumped in the same transaction as every public cha
 
 from __future__ import annotations
 
+import hashlib
 import os
+import re
 import time
 import uuid
 from datetime import timedelta
+from pathlib import Path
 
 import pytest
 
@@ -209,3 +212,21 @@ def test_two_servers_share_the_cache_through_redis(backend, tmp_path, app_factor
         with server_b.app_context():
             db.session.remove()
             db.engine.dispose()
+
+
+def test_static_files_have_content_hashed_names_cached_for_a_year(client):
+    html = client.get("/").text
+    match = re.search(r'href="(/static/site\.([0-9a-f]{10})\.css)"', html)
+    assert match, "the stylesheet link has no content hash"
+    css = (Path(client.application.static_folder) / "site.css").read_bytes()
+    assert match.group(2) == hashlib.sha256(css).hexdigest()[:10]
+    response = client.get(match.group(1))
+    assert response.status_code == 200 and response.data == css
+    assert "immutable" in response.headers["Cache-Control"]
+    assert "max-age=31536000" in response.headers["Cache-Control"]
+    response.close()
+    stale = client.get("/static/site.0123456789.css")  # an older deploy's address
+    assert stale.status_code == 200 and stale.data == css
+    assert "immutable" not in stale.headers["Cache-Control"]
+    stale.close()
+    assert client.get("/static/missing.0123456789.css").status_code == 404

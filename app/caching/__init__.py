@@ -1,4 +1,5 @@
-"""Caching: the site generation, HTTP validators for public pages, and the full-page cache.
+"""Caching: the site generation, HTTP validators for public pages, the full-page cache, and
+static files under content-hashed names.
 
 ``init_caching(app)`` wires all three; see the modules for how each works.
 """
@@ -10,6 +11,7 @@ from flask import Flask
 from app.caching.generation import install_listeners
 from app.caching.http import cache_control_value, init_http_caching
 from app.caching.pages import PageCache
+from app.caching.static import init_static_files
 from app.extensions import cache, db
 
 
@@ -33,6 +35,7 @@ def _cache_config(app: Flask) -> dict:
 def init_caching(app: Flask) -> None:
     install_listeners()
     init_http_caching(app)
+    init_static_files(app)
     if not app.config["PAGE_CACHE"]:
         return
     cache.init_app(app, config=_cache_config(app))
