@@ -67,6 +67,9 @@ def build_config(instance_path: Path, environment: str | None = None) -> dict:
         # Full-page cache for anonymous visitors (app/caching/): in-process, or Redis when
         # REDIS_URL is set. Entries are keyed on the site generation, so they never go stale.
         "PAGE_CACHE": _bool("PAGE_CACHE", True),
+        # Prefixes of this site's keys in Redis, so several sites (or runs) can share one.
+        "CACHE_KEY_PREFIX": os.environ.get("CACHE_KEY_PREFIX", "broadside:"),
+        "RATELIMIT_KEY_PREFIX": os.environ.get("RATELIMIT_KEY_PREFIX", ""),
         "PAGE_CACHE_TIMEOUT": _int("PAGE_CACHE_TIMEOUT", 3600),
         "PAGE_CACHE_MAX_ENTRIES": _int("PAGE_CACHE_MAX_ENTRIES", 500),
         # What browsers, nginx or a CDN may reuse without asking (seconds).

@@ -24,7 +24,7 @@ def _cache_config(app: Flask) -> dict:
     settings = {
         "CACHE_TYPE": cache_type,
         "CACHE_DEFAULT_TIMEOUT": config["PAGE_CACHE_TIMEOUT"],
-        "CACHE_KEY_PREFIX": config.get("CACHE_KEY_PREFIX", "broadside:"),
+        "CACHE_KEY_PREFIX": config["CACHE_KEY_PREFIX"],
         "CACHE_THRESHOLD": config["PAGE_CACHE_MAX_ENTRIES"],
     }
     if cache_type == "RedisCache":
