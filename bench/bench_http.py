@@ -14,6 +14,8 @@ Settings (environment):
     BENCH_SECONDS=10  BENCH_CONNECTIONS=32  BENCH_THREADS=2  BENCH_WORKERS=2
     BENCH_PAGES="home,tag p20"   only these page labels
     BENCH_OUTPUT=path            also append the Markdown table to this file
+    BENCH_SQLITE_PATH=file       keep the SQLite database there (default: a temporary folder)
+    BENCH_REUSE=1                keep a database that already holds exactly BENCH_POSTS posts
 
 wrk is a Debian package: the script installs it with apt-get when it is missing and it runs
 as root; otherwise it stops with a message saying so.
@@ -171,14 +173,27 @@ def pages(database_url: str, folder: Path) -> list[tuple[str, str]]:
 
 
 def populate(database_url: str, posts: int, folder: Path) -> float:
+    from sqlalchemy.exc import SQLAlchemyError
+
     from app import create_app
     from app.extensions import db
+    from app.models import Post
     from bench.generate import populate as fill
 
     app = create_app({"SQLALCHEMY_DATABASE_URI": database_url, "INSTANCE_PATH": folder,
                       "SECRET_KEY": "bench" * 10, "PASSWORD_HASH_METHOD": "scrypt:1024:8:1",
                       "PAGE_CACHE": False})  # fmt: skip
     with app.app_context():
+        if os.environ.get("BENCH_REUSE") == "1":
+            try:
+                existing = db.session.scalar(db.select(db.func.max(Post.id)))
+            except SQLAlchemyError:
+                db.session.rollback()
+                existing = None
+            if existing == posts:
+                db.session.remove()
+                db.engine.dispose()
+                return 0.0
         seconds = fill(posts)
         db.session.remove()
         db.engine.dispose()
@@ -225,7 +240,8 @@ def main() -> None:
         folder = Path(tmp)
         databases = []
         if "sqlite" in wanted_databases:
-            databases.append(("SQLite", f"sqlite:///{folder}/bench.sqlite3"))
+            sqlite_path = os.environ.get("BENCH_SQLITE_PATH") or f"{folder}/bench.sqlite3"
+            databases.append(("SQLite", f"sqlite:///{sqlite_path}"))
         if "postgresql" in wanted_databases:
             if postgres_url:
                 databases.append(("PostgreSQL", postgres_url))
