@@ -179,7 +179,9 @@ class Post(db.Model):
     __table_args__ = (
         Index("ix_posts_status_published_at", "status", "published_at"),
         Index("ix_posts_author_published_at", "author_id", "published_at"),
-        Index("ix_posts_created_at", "created_at"),
+        # The staff list: newest first, all or one status.
+        Index("ix_posts_created_at", "created_at", "id"),
+        Index("ix_posts_status_created_at", "status", "created_at", "id"),
         Index("ix_posts_translation_group", "translation_group"),
         # Public lists (app/content/listing.py): partial indexes on published posts, each
         # matching a list's filter and its full ORDER BY published_at DESC, id DESC.

@@ -9,6 +9,7 @@ from wtforms import SelectChoice
 from app.accounts.two_factor import REQUIRE_SETTING, two_factor_required
 from app.admin.forms import ConfirmForm, PostForm, SettingsForm
 from app.auth.sessions import current_actor
+from app.content import listing
 from app.content.audit import record
 from app.content.dates import from_site_time, to_site_time
 from app.content.languages import language_choices, normalise_language
@@ -68,14 +69,20 @@ def posts():
     status = request.args.get("status", "")
     query = (
         db.select(Post)
-        .options(joinedload(Post.author))
+        .options(joinedload(Post.author), *listing.card_columns())
         .order_by(Post.created_at.desc(), Post.id.desc())
     )
     if status in {s.value for s in PostStatus}:
         query = query.where(Post.status == status)
     else:
         status = ""
-    pagination = db.paginate(query, per_page=current_app.config["ADMIN_POSTS_PER_PAGE"])
+    # Index-backed (created_at, id) and no count of every post: flat at any size.
+    page = request.args.get("page", 1, type=int)
+    if page < 1:
+        abort(404)
+    pagination = listing.paginate(query, page, current_app.config["ADMIN_POSTS_PER_PAGE"])
+    if page > 1 and not pagination.items:
+        abort(404)
     return render_template(
         "admin/posts.html",
         pagination=pagination,
