@@ -1,6 +1,6 @@
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from flask import Blueprint, abort, jsonify, redirect, render_template, request
 from flask_login import current_user
@@ -145,7 +145,11 @@ def _date_archive(year: int, month: int | None):
     if not (1900 <= year <= 9999 and (month is None or 1 <= month <= 12)):
         abort(404)
     start, end = _date_range(year, month)
-    query = visible_posts_query().where(Post.published_at >= start, Post.published_at < end)
+    # One upper bound only: "visible by now" and "before the period's end" merged into the
+    # earlier of the two. SQLite uses a single upper bound of an index range, and picking
+    # "<= now" for a past year would walk every newer post first.
+    until = min(utcnow(), end - timedelta(microseconds=1))
+    query = visible_posts_query(until).where(Post.published_at >= start)
     if month is None:
         return _archive(query, heading=str(year), kind="Year")
     return _archive(query, heading=f"{datetime(year, month, 1):%B} {year}", kind="Month")
@@ -182,14 +186,16 @@ def _neighbours(post: Post) -> tuple[Post | None, Post | None]:
 
     Row-value comparisons on (published_at, id) are a range of the date index: one index step
     each, however old the post (an OR of two conditions would scan from the newest post)."""
-    visible = visible_posts_query().options(
-        load_only(Post.id, Post.title, Post.slug, Post.published_at, Post.created_at)
-    )
+    columns = load_only(Post.id, Post.title, Post.slug, Post.published_at, Post.created_at)
     position = tuple_(Post.published_at, Post.id)
     here = tuple_(literal(post.published_at, Post.published_at.type), literal(post.id))
-    earlier = visible.where(position < here)
+    # Earlier posts are visible if this one is: bounding by its date instead of "now" leaves one
+    # upper bound, which SQLite's index range needs (it would otherwise start from the newest).
+    earlier = visible_posts_query(post.published_at).options(columns).where(position < here)
     later = (
-        visible.where(position > here)
+        visible_posts_query()
+        .options(columns)
+        .where(position > here)
         .order_by(None)
         .order_by(Post.published_at.asc(), Post.id.asc())
     )
