@@ -25,6 +25,7 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     app.config.update(config)
 
     register_extensions(app)
+    register_media(app)
     register_caching(app)
     register_proxy_headers(app)  # outermost, so the page cache sees the client's host and scheme
     register_blueprints(app)
@@ -82,13 +83,21 @@ def register_caching(app: Flask) -> None:
     init_caching(app)
 
 
+def register_media(app: Flask) -> None:
+    from app.media import init_media
+
+    init_media(app)
+
+
 def register_blueprints(app: Flask) -> None:
     from app.admin.routes import bp as admin_bp
     from app.auth.routes import bp as auth_bp
+    from app.media.views import bp as media_bp
     from app.public.routes import bp as public_bp
 
     app.register_blueprint(public_bp)
     app.register_blueprint(auth_bp)
+    app.register_blueprint(media_bp)
     app.register_blueprint(admin_bp, url_prefix="/admin")
 
 

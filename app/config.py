@@ -23,6 +23,14 @@ def _bool(name: str, default: bool) -> bool:
     return value.strip().lower() in {"1", "true", "yes", "on"}
 
 
+def _widths(name: str, default: str) -> list[int]:
+    raw = os.environ.get(name) or default
+    widths = sorted({int(part) for part in raw.replace(" ", "").split(",") if part})
+    if not widths or widths[0] < 16:
+        raise ConfigError(f"{name} needs comma-separated widths in pixels, e.g. {default}.")
+    return widths
+
+
 def _sqlite_url(instance_path: Path) -> str:
     return f"sqlite:///{instance_path / 'broadside.sqlite3'}"
 
@@ -100,6 +108,20 @@ def build_config(instance_path: Path, environment: str | None = None) -> dict:
         "REMEMBER_COOKIE_HTTPONLY": True,
         "REMEMBER_COOKIE_SAMESITE": "Lax",
         "WTF_CSRF_TIME_LIMIT": None,
+        # Media library (app/media/): where files live and how big an upload may be.
+        "MEDIA_STORAGE": os.environ.get("MEDIA_STORAGE", "local"),
+        "MEDIA_ROOT": os.environ.get("MEDIA_ROOT") or str(instance_path / "media"),
+        "MEDIA_URL": os.environ.get("MEDIA_URL", "/media").rstrip("/"),
+        "MEDIA_MAX_UPLOAD_MB": _int("MEDIA_MAX_UPLOAD_MB", 20),
+        "MEDIA_MAX_PIXELS": _int("MEDIA_MAX_PIXELS", 50_000_000),
+        "MEDIA_WIDTHS": _widths("MEDIA_WIDTHS", "320,640,960,1280,1920"),
+        "MEDIA_PER_PAGE": _int("MEDIA_PER_PAGE", 40),
+        "MEDIA_S3_BUCKET": os.environ.get("MEDIA_S3_BUCKET", ""),
+        "MEDIA_S3_ENDPOINT_URL": os.environ.get("MEDIA_S3_ENDPOINT_URL", ""),
+        "MEDIA_S3_REGION": os.environ.get("MEDIA_S3_REGION", "us-east-1"),
+        "MEDIA_S3_ACCESS_KEY_ID": os.environ.get("MEDIA_S3_ACCESS_KEY_ID", ""),
+        "MEDIA_S3_SECRET_ACCESS_KEY": os.environ.get("MEDIA_S3_SECRET_ACCESS_KEY", ""),
+        "MEDIA_S3_PREFIX": os.environ.get("MEDIA_S3_PREFIX", ""),
     }
     secret = os.environ.get("SECRET_KEY")
     if environment == "production":
@@ -120,3 +142,13 @@ def build_config(instance_path: Path, environment: str | None = None) -> dict:
         )
     config["SECRET_KEY"] = secret or load_or_create_secret_key(instance_path)
     return config
+
+
+# Room for the form's other fields next to a file of the maximum size.
+FORM_OVERHEAD_BYTES = 64 * 1024
+
+
+def upload_limit_bytes(megabytes: int) -> int:
+    """Flask's ``MAX_CONTENT_LENGTH`` for uploads of ``megabytes``: larger requests get a 413
+    before their body is read."""
+    return megabytes * 1024 * 1024 + FORM_OVERHEAD_BYTES

@@ -211,8 +211,13 @@ class Post(db.Model):
     source_url: Mapped[str | None] = mapped_column(String(1000))
     source_published_on: Mapped[date | None] = mapped_column(Date)
     sticky: Mapped[bool] = mapped_column(Boolean, default=False, server_default=sa_false())
+    featured_media_id: Mapped[int | None] = mapped_column(
+        ForeignKey("media_items.id", ondelete="SET NULL"), index=True
+    )
 
     author: Mapped[User] = relationship(back_populates="posts")
+    # Joined into every post query, so list pages show featured images without extra queries.
+    featured_media: Mapped[MediaItem | None] = relationship(lazy="joined")
     categories: Mapped[list[Category]] = relationship(
         secondary=post_categories, order_by="Category.name"
     )
@@ -257,8 +262,12 @@ class Page(db.Model):
     author_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
+    featured_media_id: Mapped[int | None] = mapped_column(
+        ForeignKey("media_items.id", ondelete="SET NULL"), index=True
+    )
 
     parent: Mapped[Page | None] = relationship(remote_side=[id])
+    featured_media: Mapped[MediaItem | None] = relationship(lazy="joined")
 
     @property
     def is_published(self) -> bool:
@@ -365,3 +374,84 @@ class SiteGeneration(db.Model):
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     value: Mapped[int] = mapped_column(Integer, default=1)
     changed_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
+class MediaKind(enum.StrEnum):
+    IMAGE = "image"
+    DOCUMENT = "document"
+
+
+class MediaItem(db.Model):
+    """An uploaded image or document in the media library.
+
+    The stored original and its renditions are files in the media storage
+    (``app/media/storage.py``) whose names carry a hash of their content. The renditions are
+    listed in ``renditions`` (width, height, format, key, bytes) rather than in a table of their
+    own, so a post joined to its featured image has everything for ``srcset`` in one row.
+    """
+
+    __tablename__ = "media_items"
+    __table_args__ = (
+        Index("ix_media_items_created_at", "created_at"),
+        Index("ix_media_items_kind_created_at", "kind", "created_at"),
+        Index("ix_media_items_uploader_created_at", "uploader_id", "created_at"),
+        Index("ix_media_items_content_hash", "content_hash"),
+        Index("ix_media_items_storage_key", "storage_key"),
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    kind: Mapped[str] = mapped_column(String(20), default=MediaKind.IMAGE.value)
+    mime_type: Mapped[str] = mapped_column(String(100))
+    original_filename: Mapped[str] = mapped_column(String(255), default="")
+    storage_key: Mapped[str] = mapped_column(String(300))
+    # SHA-256 of the stored original: identical uploads share files, so deletion checks it.
+    content_hash: Mapped[str] = mapped_column(String(64))
+    file_size: Mapped[int] = mapped_column(Integer, default=0)
+    width: Mapped[int | None] = mapped_column(Integer)
+    height: Mapped[int | None] = mapped_column(Integer)
+    renditions: Mapped[list] = mapped_column(JSON, default=list)
+    title: Mapped[str] = mapped_column(String(300), default="")
+    alt: Mapped[str] = mapped_column(String(1000), default="")
+    caption: Mapped[str] = mapped_column(String(2000), default="")
+    credit: Mapped[str] = mapped_column(String(300), default="")
+    decorative: Mapped[bool] = mapped_column(Boolean, default=False)
+    uploader_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
+
+    uploader: Mapped[User | None] = relationship()
+
+    @property
+    def is_image(self) -> bool:
+        return self.kind == MediaKind.IMAGE
+
+    @property
+    def needs_alt(self) -> bool:
+        """An image without alt text that nobody marked as decorative."""
+        return self.is_image and not self.decorative and not self.alt.strip()
+
+    def __repr__(self) -> str:
+        return f"<MediaItem {self.id} {self.storage_key}>"
+
+
+class MediaUsage(db.Model):
+    """One place a media item is used: a post's or page's featured image or its body."""
+
+    __tablename__ = "media_usages"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    media_id: Mapped[int] = mapped_column(
+        ForeignKey("media_items.id", ondelete="CASCADE"), index=True
+    )
+    post_id: Mapped[int | None] = mapped_column(
+        ForeignKey("posts.id", ondelete="CASCADE"), index=True
+    )
+    page_id: Mapped[int | None] = mapped_column(
+        ForeignKey("pages.id", ondelete="CASCADE"), index=True
+    )
+    # "featured" or "body"
+    usage: Mapped[str] = mapped_column(String(20))
+
+    media: Mapped[MediaItem] = relationship()
+    post: Mapped[Post | None] = relationship()
+    page: Mapped[Page | None] = relationship()

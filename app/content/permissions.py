@@ -17,7 +17,7 @@ STAFF_ROLES = frozenset(Role)
 PUBLISHING_ROLES = frozenset({Role.AUTHOR, Role.EDITOR, Role.ADMIN})
 ALL_POSTS_ROLES = frozenset({Role.EDITOR, Role.ADMIN})
 ADMIN_ACTIONS = frozenset({"manage_users", "manage_settings", "manage_menu", "view_audit"})
-STAFF_ACTIONS = frozenset({"access_admin", "create_post", "edit_profile"})
+STAFF_ACTIONS = frozenset({"access_admin", "create_post", "edit_profile", "view_media"})
 
 
 def can(user: User | None, action: str, obj: Post | None = None) -> bool:
@@ -43,6 +43,9 @@ def can(user: User | None, action: str, obj: Post | None = None) -> bool:
         return role in ALL_POSTS_ROLES or (obj is not None and obj.author_id == user.id)
     if action in {"edit_any_post", "review_posts"}:
         return role in ALL_POSTS_ROLES
+    if action == "upload_media":
+        # Contributors pick from the library; authors upload and manage their own files.
+        return role in PUBLISHING_ROLES
     if action in {"manage_taxonomy", "manage_pages", "preview_page"}:
         return role in ALL_POSTS_ROLES
     if action in ADMIN_ACTIONS:
