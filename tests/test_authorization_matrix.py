@@ -12,10 +12,13 @@ import pytest
 
 from app.content.taxonomy import save_tag
 from app.extensions import db
+from app.media.library import add_media
 from app.models import MenuItem, User
+from tests import media_samples
 from tests.conftest import csrf_token_from, login
 from tests.factories import make_category, make_page, make_post, make_user
 
+SMALL_PNG = media_samples.photo((60, 40), fmt="PNG")
 VISITORS = ("anonymous", "contributor", "author", "editor", "admin", "deactivated")
 LOGIN = "login"  # redirected to the login page
 
@@ -116,6 +119,20 @@ MATRIX: dict[str, tuple[Probe, ...]] = {
     "admin.delete_page": (
         Probe("GET", "/admin/pages/{page}/delete", editors(200)),
         Probe("POST", "/admin/pages/{page}/delete", editors(302)),
+    ),
+    "admin.media": (Probe("GET", "/admin/media", staff(200)),),
+    # Contributors pick from the library but cannot upload; no file chosen: back to the grid.
+    "admin.upload_media": (
+        Probe("POST", "/admin/media/upload", staff(302) | {"contributor": 403}),
+    ),
+    # {media} was uploaded by the fourth author: other authors see it but may not change it.
+    "admin.edit_media": (
+        Probe("GET", "/admin/media/{media}", staff(200)),
+        Probe("POST", "/admin/media/{media}", editors(302), {"alt": "Described"}),
+    ),
+    "admin.delete_media_item": (
+        Probe("GET", "/admin/media/{media}/delete", editors(200)),
+        Probe("POST", "/admin/media/{media}/delete", editors(302)),
     ),
     "admin.menu": (Probe("GET", "/admin/menu", admins(200)),),
     "admin.add_menu_item": (Probe("POST", "/admin/menu/add", admins(200)),),  # nothing chosen
@@ -229,6 +246,8 @@ def test_access(client, endpoint, index, visitor):
     db.session.add(MenuItem(position=0, page_id=page.id))
     db.session.commit()
     menu_item = db.session.scalar(db.select(MenuItem.id))
+    media = add_media(SMALL_PNG, "matrix.png", target, alt="")
+    db.session.commit()
     ids = {
         "post": post.id,
         "target": target.id,
@@ -237,6 +256,7 @@ def test_access(client, endpoint, index, visitor):
         "tag": tag.id,
         "page": page.id,
         "menu_item": menu_item,
+        "media": media.id,
     }
     token = csrf_token_from(client.get("/password/forgot").text)
     url = probe.path.format(**ids)

@@ -21,3 +21,32 @@ def init_media(app: Flask) -> None:
     # Pillow's own decompression-bomb guard follows our limit (we also check before decoding).
     Image.MAX_IMAGE_PIXELS = app.config["MEDIA_MAX_PIXELS"]
     init_storage(app)
+    _register_template_helpers(app)
+    _register_upload_too_large(app)
+
+
+def _register_template_helpers(app: Flask) -> None:
+    from app.media.library import image_sources, social_image
+    from app.media.markup import picture
+
+    app.jinja_env.globals.update(
+        media_picture=picture, media_sources=image_sources, media_social_image=social_image
+    )
+
+
+def _register_upload_too_large(app: Flask) -> None:
+    """Uploads over MAX_CONTENT_LENGTH are refused before their body is read: say why."""
+    from flask import jsonify, render_template, request
+    from werkzeug.exceptions import RequestEntityTooLarge
+
+    def too_large(error: RequestEntityTooLarge):
+        message = (
+            f"The upload is larger than the {app.config['MEDIA_MAX_UPLOAD_MB']} MB limit. "
+            "Nothing was saved."
+        )
+        if request.accept_mimetypes.best == "application/json":
+            return jsonify(error=message), 413
+        error.description = message
+        return render_template("errors/error.html", error=error), 413
+
+    app.register_error_handler(RequestEntityTooLarge, too_large)
