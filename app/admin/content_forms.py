@@ -136,6 +136,9 @@ class PageForm(FlaskForm):
         ],
     )
     language = SelectField("Language")
+    featured_media_id = SelectField(
+        "Featured image", coerce=optional_id, description="Shown above the page's text."
+    )
     save = SubmitField("Save")
     preview = SubmitField("Preview")
 

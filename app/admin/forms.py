@@ -95,6 +95,12 @@ class PostForm(FlaskForm):
         description="Link this post to the same article in another language.",
     )
     sticky = BooleanField("Pin to the top of the home page")
+    featured_media_id = SelectField(
+        "Featured image",
+        coerce=lambda value: int(value) if value not in (None, "", "None") else None,
+        description="Shown above the post, in lists and on the home page, and when the post is "
+        "shared on social media.",
+    )
     byline_name = StringField(
         "Outside author",
         validators=[Optional(), Length(max=200)],

@@ -9,7 +9,7 @@ from sqlalchemy.exc import IntegrityError
 from app.admin.access import permission_required
 from app.admin.content_forms import PageForm
 from app.admin.forms import ConfirmForm
-from app.admin.routes import bp
+from app.admin.routes import bp, warn_about_missing_alt
 from app.content import pages as page_rules
 from app.content.languages import is_valid_language, language_choices, normalise_language
 from app.content.rendering import render_markdown
@@ -17,6 +17,7 @@ from app.content.settings import get_setting
 from app.content.staff_lists import page_tree
 from app.content.text import slugify
 from app.extensions import db
+from app.media.library import featured_image_choices
 from app.models import Page
 
 
@@ -62,6 +63,9 @@ def _handle_page_form(form: PageForm, page: Page | None):
     extra_languages = [_site_language()] + ([page.language] if page else [])
     tree = page_tree()
     form.set_choices(tree, language_choices(extra_languages))
+    form.featured_media_id.choices = featured_image_choices(
+        form.featured_media_id.data if form.is_submitted() else (page and page.featured_media_id)
+    )
     preview_html = None
     form_errors: list[str] = []
     if form.is_submitted() and form.preview.data:
@@ -83,6 +87,7 @@ def _handle_page_form(form: PageForm, page: Page | None):
                 menu_order=form.menu_order.data,
                 status=form.status.data,
                 language=form.language.data,
+                featured_media_id=form.featured_media_id.data,
             )
             try:
                 saved = page_rules.save_page(page, draft, author=current_user)
@@ -95,6 +100,7 @@ def _handle_page_form(form: PageForm, page: Page | None):
                 form.slug.errors.append("Another page already uses this address.")
             else:
                 flash("Page created." if page is None else "Page saved.", "success")
+                warn_about_missing_alt(draft.body_source, draft.featured_media_id)
                 return redirect(url_for("admin.edit_page", page_id=saved.id))
     if form.errors or form_errors:
         flash("The page was not saved. Please correct the marked fields.", "error")

@@ -26,6 +26,7 @@ from app.content.rendering import render_markdown
 from app.content.settings import all_settings, get_setting, save_settings
 from app.content.taxonomy import category_tree, parse_tag_list
 from app.extensions import db
+from app.media.library import featured_image_choices, images_missing_alt
 from app.models import Post, PostStatus
 
 bp = Blueprint("admin", __name__)
@@ -135,6 +136,9 @@ def _offer_choices(form: PostForm, post: Post | None) -> None:
         SelectChoice(category.id, "— " * depth + category.name)
         for category, depth in category_tree()
     ]
+    form.featured_media_id.choices = featured_image_choices(
+        form.featured_media_id.data if form.is_submitted() else (post and post.featured_media_id)
+    )
     candidates = db.select(Post.id, Post.title, Post.language).order_by(Post.created_at.desc())
     if post is not None:
         candidates = candidates.where(Post.id != post.id)
@@ -168,6 +172,7 @@ def _handle_post_form(form: PostForm, post: Post | None):
     if form.is_submitted() and form.preview.data:
         # Previewing saves nothing, so it works even before the form is complete.
         preview_html = render_markdown(form.body.data or "")
+        warn_about_missing_alt(form.body.data or "", form.featured_media_id.data)
     elif form.validate_on_submit():
         if form.status.data not in allowed:
             form.status.errors.append(STATUS_NOT_ALLOWED)
@@ -192,6 +197,7 @@ def _handle_post_form(form: PostForm, post: Post | None):
                 form.slug.errors.append("Another post already uses this slug.")
             else:
                 flash(message, "success")
+                warn_about_missing_alt(draft.body_source, draft.featured_media_id)
                 return redirect(url_for("admin.edit_post", post_id=saved.id))
     elif form.errors:
         flash("The post was not saved. Please correct the marked fields.", "error")
@@ -202,6 +208,17 @@ def _handle_post_form(form: PostForm, post: Post | None):
         preview_html=preview_html,
         published_at=post.published_at if post else None,
     )
+
+
+def warn_about_missing_alt(body_source: str, featured_media_id: int | None) -> None:
+    """Tell the writer which library images readers using screen readers would miss."""
+    for item in images_missing_alt(body_source, featured_media_id):
+        flash(
+            f"The image “{item.title}” has no alt text, so people using screen readers miss it. "
+            "Describe it in the Markdown (![description](…)) or in the media library, "
+            "or mark it decorative there.",
+            "warning",
+        )
 
 
 def _draft_from_form(form: PostForm) -> PostDraft:
@@ -224,6 +241,7 @@ def _draft_from_form(form: PostForm) -> PostDraft:
         source_url=form.source_url.data or "",
         source_published_on=form.source_published_on.data,
         published_at=published_at,
+        featured_media_id=form.featured_media_id.data,
     )
 
 

@@ -32,6 +32,7 @@ class PageDraft:
     menu_order: int = 0
     status: str = PostStatus.DRAFT.value
     language: str = "en"
+    featured_media_id: int | None = None  # a media library image (see app/media/library.py)
 
 
 def _free_slug(desired: str, exclude_id: int | None) -> str:
@@ -76,6 +77,7 @@ def save_page(page: Page | None, draft: PageDraft, author: User | None = None) -
     page.menu_order = draft.menu_order
     page.status = draft.status
     page.language = draft.language
+    page.featured_media_id = draft.featured_media_id
     db.session.add(page)
     db.session.flush()
     return page

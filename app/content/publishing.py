@@ -46,6 +46,7 @@ class PostDraft:
     source_published_on: date | None = None
     sticky: bool = False
     translation_of: int | None = None
+    featured_media_id: int | None = None  # a media library image (see app/media/library.py)
 
 
 def unique_slug(desired: str, exclude_post_id: int | None = None) -> str:
@@ -78,6 +79,7 @@ def apply_draft(post: Post, draft: PostDraft, *, now: datetime | None = None) ->
     post.source_url = draft.source_url.strip() or None
     post.source_published_on = draft.source_published_on
     post.sticky = draft.sticky
+    post.featured_media_id = draft.featured_media_id
     _apply_terms(post, draft)
     if post.id is not None:
         set_translation(post, draft.translation_of)

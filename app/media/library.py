@@ -30,7 +30,7 @@ from app.media.processing import (
     process_upload,
 )
 from app.media.storage import get_storage
-from app.models import MediaItem, MediaKind, MediaUsage, Page, Post
+from app.models import MediaItem, MediaKind, MediaUsage
 
 if TYPE_CHECKING:
     from app.models import User
@@ -460,9 +460,47 @@ def regenerate_renditions(item: MediaItem) -> int:
     return len(entries)
 
 
-def get_media_or_none(media_id: int | None) -> MediaItem | None:
-    return db.session.get(MediaItem, media_id) if media_id else None
+# ---------------------------------------------------------------------------------------------
+# The post and page forms
+
+FEATURED_CHOICES_LIMIT = 200
 
 
-def media_for_post(post: Post | Page) -> MediaItem | None:
-    return post.featured_media
+def featured_image_choices(current_id: int | None = None) -> list[tuple[str, str]]:
+    """``(id, label)`` for the featured-image picker: the newest images, plus the current one."""
+    columns = (MediaItem.id, MediaItem.title, MediaItem.original_filename)
+    images = db.select(*columns).where(MediaItem.kind == MediaKind.IMAGE)
+    rows = db.session.execute(
+        images.order_by(MediaItem.created_at.desc(), MediaItem.id.desc()).limit(
+            FEATURED_CHOICES_LIMIT
+        )
+    ).all()
+    if current_id and current_id not in {row.id for row in rows}:
+        rows += db.session.execute(images.where(MediaItem.id == current_id)).all()
+    return [("", "— no featured image —")] + [
+        (str(row.id), row.title or row.original_filename) for row in rows
+    ]
+
+
+_MARKDOWN_IMAGE = re.compile(r"!\[([^\]\n]{0,1000})\]\(\s*<?([^)\s>]{1,2000})")
+_HTML_IMAGE = re.compile(r"<img\b[^>]{0,2000}>", re.IGNORECASE)
+_ALT = re.compile(r"\balt\s*=\s*(\"[^\"]*\"|'[^']*')", re.IGNORECASE)
+
+
+def images_missing_alt(body_source: str, featured_id: int | None = None) -> list[MediaItem]:
+    """Library images a post shows without alt text: inserted with an empty description while
+    the item has none either (and is not decorative), or a featured image lacking it."""
+    empty_keys: set[str] = set()
+    for alt, url in _MARKDOWN_IMAGE.findall(body_source or ""):
+        if not alt.strip():
+            empty_keys |= referenced_keys(url)
+    for tag in _HTML_IMAGE.findall(body_source or ""):
+        alt = _ALT.search(tag)
+        if alt is None or not alt.group(1)[1:-1].strip():
+            empty_keys |= referenced_keys(tag)
+    found = [item for item in items_for_keys(empty_keys).values() if item.needs_alt]
+    if featured_id:
+        featured = db.session.get(MediaItem, featured_id)
+        if featured is not None and featured.needs_alt and featured not in found:
+            found.append(featured)
+    return found

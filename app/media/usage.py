@@ -60,9 +60,9 @@ def _changed(obj, name: str, is_new: bool) -> bool:
 
 
 def _featured(obj: Post | Page) -> MediaItem | int | None:
-    loaded = obj.__dict__.get("featured_media")
-    if loaded is not None:
-        return loaded
+    """The featured image as set: the relationship if it was assigned, else the column."""
+    if get_history(obj, "featured_media").has_changes():
+        return obj.__dict__.get("featured_media")
     return obj.featured_media_id
 
 
