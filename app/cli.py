@@ -17,6 +17,9 @@ from app.models import Post, Role, User
 def register(app: Flask) -> None:
     app.cli.add_command(create_user)
     app.cli.add_command(demo_content)
+    from app.media.cli import media_cli
+
+    app.cli.add_command(media_cli)
 
 
 @click.command("create-user")

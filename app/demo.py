@@ -12,7 +12,7 @@ from app.content.settings import get_setting, save_settings
 from app.content.taxonomy import save_category
 from app.content.text import slugify
 from app.extensions import db
-from app.models import Category, MenuItem, Page, Post, PostStatus, Role, User
+from app.models import Category, MediaItem, MenuItem, Page, Post, PostStatus, Role, User
 
 AUTHORS = [
     ("maryam.rahimi@demo.broadside.invalid", "Maryam Rahimi", Role.EDITOR),
@@ -351,6 +351,53 @@ def _demo_menu(pages: dict[str, Page], categories: dict[str, Category]) -> None:
             db.session.add(MenuItem(position=position, category_id=categories[slug].id))
 
 
+# post title -> demo image (app/media/demo_images.py) shown as its featured image
+FEATURED_IMAGES = {
+    "Annual report 2019: a year of listening": "demo-press-conference.jpg",
+    "L'été à Paris : une rencontre avec les familles": "demo-harbour-at-dawn.jpg",
+    "Campaign update: the petition passes 10,000 signatures": "demo-rally.jpg",
+    "Zehn Jahre Beratungsstelle": "demo-reading-room.jpg",
+    "How to contact a relative abroad: a practical guide": "demo-mountains.jpg",
+    "Podiumsdiskussion in Köln": "demo-press-conference.jpg",
+    "The petition, one year on": "demo-rally.jpg",
+    "Annual report 2023": "demo-harbour-at-dawn.jpg",
+}
+# post title -> demo image shown in its body as a figure with caption and credit
+BODY_IMAGES = {
+    "Why we keep writing letters": "demo-reading-room.jpg",
+    "Annual report 2019: a year of listening": "demo-mountains.jpg",
+}
+PAGE_IMAGES = {"about-us": "demo-mountains.jpg"}
+
+
+def _demo_media(uploader: User) -> dict[str, MediaItem]:
+    """The demo pictures as library items, drawn once (an existing item is reused)."""
+    from app.media.demo_images import CREDIT, DEMO_IMAGES, render
+    from app.media.library import add_media
+
+    existing = {
+        item.original_filename: item
+        for item in db.session.scalars(
+            db.select(MediaItem).where(MediaItem.original_filename.in_(DEMO_IMAGES))
+        )
+    }
+    for name, (_scene, title, alt, caption) in DEMO_IMAGES.items():
+        if name not in existing:
+            existing[name] = add_media(
+                render(name), name, uploader, title=title, alt=alt, caption=caption, credit=CREDIT
+            )
+    return existing
+
+
+def _figure(item: MediaItem) -> str:
+    from app.media.library import media_url
+
+    return (
+        f'\n\n<figure>\n<img src="{media_url(item.storage_key)}" alt="{item.alt}">\n'
+        f"<figcaption>{item.caption} <small>{item.credit}</small></figcaption>\n</figure>\n"
+    )
+
+
 def load_demo_content() -> int:
     """Add the demo authors, categories, pages, menu and any demo post not yet present.
 
@@ -364,6 +411,10 @@ def load_demo_content() -> int:
     _demo_menu(pages, categories)
     if not get_setting("featured_categories"):
         save_settings({"featured_categories": [categories[slug].id for slug in FEATURED]})
+    media = _demo_media(authors[0])
+    for slug, name in PAGE_IMAGES.items():
+        if slug in pages and pages[slug].featured_media_id is None:
+            pages[slug].featured_media_id = media[name].id
     posts_by_title = {p.title: p for p in db.session.scalars(db.select(Post))}
     created = 0
     for author_index, title, published_at, body, status in sorted(POSTS, key=lambda p: p[2]):
@@ -372,6 +423,8 @@ def load_demo_content() -> int:
         details = dict(DETAILS.get(title, {}))
         category_slugs = details.pop("categories", [])
         translation_of = details.pop("translation_of", None)
+        if title in BODY_IMAGES:
+            body += _figure(media[BODY_IMAGES[title]])
         draft = PostDraft(
             title=title,
             body_source=body,
@@ -380,6 +433,9 @@ def load_demo_content() -> int:
             category_ids=[categories[slug].id for slug in category_slugs],
             tag_names=details.pop("tags", []),
             translation_of=posts_by_title[translation_of].id if translation_of else None,
+            featured_media_id=media[FEATURED_IMAGES[title]].id
+            if title in FEATURED_IMAGES
+            else None,
             **details,
         )
         post = create_post(authors[author_index], draft)

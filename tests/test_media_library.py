@@ -235,3 +235,35 @@ def test_regenerate_follows_new_widths_and_updates_bodies(app):
     assert all(not get_storage().exists(k) for k in old_keys - {r["key"] for r in item.renditions})
     db.session.refresh(post)
     assert " 500w" in post.body_html and " 320w" not in post.body_html
+
+
+def test_keep_metadata_is_an_admin_setting(app, client):
+    from tests.conftest import login, submit_form
+
+    make_user("admin", email="admin@example.org")
+    login(client, "admin@example.org")
+    assert "Keep photo metadata" in client.get("/admin/settings").text
+    response = submit_form(client, "/admin/settings", {"media_keep_metadata": "y"})
+    assert response.status_code == 302
+    db.session.rollback()
+    from app.content.settings import all_settings
+
+    assert all_settings()[KEEP_METADATA_SETTING] is True
+
+
+def test_regenerate_command_rebuilds_every_image_with_a_progress_bar(app):
+    author = make_user()
+    for n in range(3):
+        add_media(samples.photo((900, 500), fmt="PNG"), f"p{n}.png", author, alt="P")
+    add_media(samples.pdf(), "doc.pdf", author)
+    db.session.commit()
+    app.config["MEDIA_WIDTHS"] = [400]
+    result = app.test_cli_runner().invoke(args=["media", "regenerate"])
+    assert result.exit_code == 0, result.output
+    assert "Regenerating renditions" in result.output
+    assert "3 images done, 9 renditions written, 0 failed." in result.output
+    for item in db.session.scalars(db.select(MediaItem).where(MediaItem.kind == "image")):
+        assert sorted((r["w"], r["mime"]) for r in item.renditions) == [
+            (400, "image/png"), (400, "image/webp"), (900, "image/webp")
+        ]  # fmt: skip
+        assert all(get_storage().exists(r["key"]) for r in item.renditions)

@@ -151,6 +151,12 @@ class SettingsForm(FlaskForm):
         description="Editors and admins without it are asked to set it up before they can "
         "use the staff area.",
     )
+    media_keep_metadata = BooleanField(
+        "Keep photo metadata in uploaded originals",
+        description="Off (recommended): uploads lose their EXIF data — GPS position, camera "
+        "serial number, owner name — before they are stored. On: the original kept for download "
+        "keeps it; the smaller copies shown on pages never do.",
+    )
     featured_categories = FieldList(
         SelectField("Featured category", coerce=_optional_id, choices=[]),
         label="Featured categories",
