@@ -24,7 +24,8 @@ from werkzeug.http import http_date, is_resource_modified, parse_cookie
 from app.caching.generation import read_state
 from app.caching.http import CACHEABLE_MARK, STATE_KEY
 
-_SKIP_PREFIXES = ("/static/", "/admin", "/login", "/logout", "/healthz")
+# /media/ files are immutable and carry their own caching headers: no site-state query for them.
+_SKIP_PREFIXES = ("/static/", "/media/", "/admin", "/login", "/logout", "/healthz")
 
 
 class PageCache:

@@ -75,22 +75,33 @@ def _sync(session: Session, obj: Post | Page, is_new: bool) -> None:
     )
     if not (body_changed or featured_changed):
         return
-    keys = referenced_keys(obj.body_source or "") | referenced_keys(obj.body_html or "")
-    items = items_for_keys(keys)
-    if body_changed and items:
-        obj.body_html = enhance_body_images(obj.body_html or "", items)
-    featured = _featured(obj)
+    # Only what changed is looked at: a post loaded for a list has no body to read.
+    kinds = {
+        k for k, changed in (("body", body_changed), ("featured", featured_changed)) if changed
+    }
     wanted: dict[tuple[object, str], MediaItem | int] = {}
-    for item in items.values():
-        wanted[(item.id, "body")] = item
-    if featured is not None:
-        featured_id = featured.id if isinstance(featured, MediaItem) else featured
-        wanted[(featured_id if featured_id is not None else id(featured), "featured")] = featured
+    if body_changed:
+        keys = referenced_keys(obj.body_source or "") | referenced_keys(obj.body_html or "")
+        items = items_for_keys(keys)
+        if items:
+            obj.body_html = enhance_body_images(obj.body_html or "", items)
+        for item in items.values():
+            wanted[(item.id, "body")] = item
+    if featured_changed:
+        featured = _featured(obj)
+        if featured is not None:
+            featured_id = featured.id if isinstance(featured, MediaItem) else featured
+            key = featured_id if featured_id is not None else id(featured)
+            wanted[(key, "featured")] = featured
     owner = "post" if isinstance(obj, Post) else "page"
     existing: list[MediaUsage] = []
     if not is_new and obj.id is not None:
         column = MediaUsage.post_id if owner == "post" else MediaUsage.page_id
-        existing = list(session.scalars(select(MediaUsage).where(column == obj.id)))
+        existing = list(
+            session.scalars(
+                select(MediaUsage).where(column == obj.id, MediaUsage.usage.in_(sorted(kinds)))
+            )
+        )
     for usage in existing:
         key = (usage.media_id, usage.usage)
         if key in wanted:
