@@ -30,6 +30,7 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     register_proxy_headers(app)  # outermost, so the page cache sees the client's host and scheme
     register_blueprints(app)
     register_template_helpers(app)
+    register_old_addresses(app)
     register_errorhandlers(app)
     register_commands(app)
     return app
@@ -107,14 +108,31 @@ def register_template_helpers(app: Flask) -> None:
     init_templating(app)
 
 
+def register_old_addresses(app: Flask) -> None:
+    """Old addresses and moved content: the redirect table answers what nothing else does.
+
+    Importing the public side also loads app.content.redirects, which watches saves of posts and
+    pages and leaves a redirect behind when a published address changes.
+    """
+    from app.public.old_addresses import init_old_addresses
+
+    init_old_addresses(app)
+
+
 def register_errorhandlers(app: Flask) -> None:
+    from app.public.old_addresses import redirect_response
+
     def render_error(error: HTTPException):
+        if error.code == 404:
+            moved = redirect_response()
+            if moved is not None:
+                return moved
         retry_after = _retry_after_text() if error.code == 429 else None
         return render_template("errors/error.html", error=error, retry_after=retry_after), (
             error.code
         )
 
-    for code in (400, 403, 404, 405, 429):
+    for code in (400, 403, 404, 405, 410, 429):
         app.register_error_handler(code, render_error)
 
     @app.errorhandler(500)

@@ -21,6 +21,10 @@ def register(app: Flask) -> None:
 
     app.cli.add_command(media_cli)
 
+    from app.importers.wordpress.cli import register as register_wordpress
+
+    register_wordpress(app)
+
 
 @click.command("create-user")
 @click.option("--email", required=True)

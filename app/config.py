@@ -94,6 +94,10 @@ def build_config(instance_path: Path, environment: str | None = None) -> dict:
         "TWO_FACTOR_ACCOUNT_RATE_LIMIT": os.environ.get(
             "TWO_FACTOR_ACCOUNT_RATE_LIMIT", "5 per minute;20 per hour"
         ),
+        # Guesses at a password-protected post's password, per client address.
+        "POST_PASSWORD_RATE_LIMIT": os.environ.get(
+            "POST_PASSWORD_RATE_LIMIT", "10 per minute;50 per hour"
+        ),
         "AUDIT_EVENTS_PER_PAGE": _int("AUDIT_EVENTS_PER_PAGE", 50),
         "SITE_URL": os.environ.get("SITE_URL", "").rstrip("/"),
         "MAIL_SERVER": os.environ.get("MAIL_SERVER", ""),

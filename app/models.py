@@ -68,6 +68,7 @@ class PostStatus(enum.StrEnum):
     DRAFT = "draft"
     PENDING = "pending"  # submitted for review by a contributor
     PUBLISHED = "published"
+    PRIVATE = "private"  # visible only to signed-in staff (WordPress "private")
 
 
 class User(UserMixin, db.Model):
@@ -193,14 +194,18 @@ class Post(db.Model):
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     title: Mapped[str] = mapped_column(String(300))
-    slug: Mapped[str] = mapped_column(String(200), unique=True)
+    # active_history: the old slug/date/status are known at flush time even if never loaded,
+    # so an address change can leave a redirect behind (app.content.redirects).
+    slug: Mapped[str] = mapped_column(String(200), unique=True, active_history=True)
     body_source: Mapped[str] = mapped_column(Text, default="")
     body_html: Mapped[str] = mapped_column(Text, default="")
     custom_excerpt: Mapped[str | None] = mapped_column(Text)
     excerpt: Mapped[str] = mapped_column(Text, default="")
-    status: Mapped[str] = mapped_column(String(20), default=PostStatus.DRAFT.value)
+    status: Mapped[str] = mapped_column(
+        String(20), default=PostStatus.DRAFT.value, active_history=True
+    )
     author_id: Mapped[int] = mapped_column(ForeignKey("users.id"))
-    published_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    published_at: Mapped[datetime | None] = mapped_column(UTCDateTime, active_history=True)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
     language: Mapped[str] = mapped_column(String(35), default="en", server_default="en")
@@ -214,6 +219,9 @@ class Post(db.Model):
     featured_media_id: Mapped[int | None] = mapped_column(
         ForeignKey("media_items.id", ondelete="SET NULL"), index=True
     )
+    # WordPress-style post password: a shared access code (not an account secret) that editors
+    # see and can change in the post form, so it is kept as entered, like WordPress does.
+    password: Mapped[str | None] = mapped_column(String(255))
 
     author: Mapped[User] = relationship(back_populates="posts")
     # Joined into every post query, so list pages show featured images without extra queries.
@@ -226,6 +234,11 @@ class Post(db.Model):
     @property
     def is_published(self) -> bool:
         return self.status == PostStatus.PUBLISHED and self.published_at is not None
+
+    @property
+    def is_protected(self) -> bool:
+        """Password-protected: title public, body and excerpt only after the password."""
+        return bool(self.password)
 
     def is_visible_at(self, moment: datetime) -> bool:
         """Published and not scheduled for later."""
@@ -252,12 +265,16 @@ class Page(db.Model):
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     title: Mapped[str] = mapped_column(String(300))
-    slug: Mapped[str] = mapped_column(String(200), unique=True)
+    slug: Mapped[str] = mapped_column(String(200), unique=True, active_history=True)
     body_source: Mapped[str] = mapped_column(Text, default="")
     body_html: Mapped[str] = mapped_column(Text, default="")
-    parent_id: Mapped[int | None] = mapped_column(ForeignKey("pages.id", ondelete="SET NULL"))
+    parent_id: Mapped[int | None] = mapped_column(
+        ForeignKey("pages.id", ondelete="SET NULL"), active_history=True
+    )
     menu_order: Mapped[int] = mapped_column(Integer, default=0)
-    status: Mapped[str] = mapped_column(String(20), default=PostStatus.DRAFT.value)
+    status: Mapped[str] = mapped_column(
+        String(20), default=PostStatus.DRAFT.value, active_history=True
+    )
     language: Mapped[str] = mapped_column(String(35), default="en")
     author_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
@@ -455,3 +472,59 @@ class MediaUsage(db.Model):
     media: Mapped[MediaItem] = relationship()
     post: Mapped[Post | None] = relationship()
     page: Mapped[Page | None] = relationship()
+class Redirect(db.Model):
+    """An old address that now lives elsewhere (301) or is gone for good (410).
+
+    Consulted only when no page answers the path, so it can never shadow live content.
+    ``source`` is the normalised path (see ``app.content.redirects.normalise_source``).
+    """
+
+    __tablename__ = "redirects"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    source: Mapped[str] = mapped_column(String(1000), unique=True)
+    target: Mapped[str] = mapped_column(String(1000), default="")
+    status_code: Mapped[int] = mapped_column(Integer, default=301)
+    hits: Mapped[int] = mapped_column(Integer, default=0)
+    last_hit_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    origin: Mapped[str] = mapped_column(String(40), default="manual")
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
+class ImportRun(db.Model):
+    """One completed import (a failed one changes nothing, this row included)."""
+
+    __tablename__ = "import_runs"
+    __table_args__ = (Index("ix_import_runs_created_at", "created_at"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    source: Mapped[str] = mapped_column(String(20), default="wordpress")
+    actor_label: Mapped[str] = mapped_column(String(254), default="")
+    file_name: Mapped[str] = mapped_column(String(500), default="")
+    site_url: Mapped[str] = mapped_column(String(500), default="")
+    seconds: Mapped[float] = mapped_column(default=0.0)
+    report: Mapped[dict] = mapped_column(JSON, default=dict)
+
+
+class ImportedItem(db.Model):
+    """What an item of an old site became here, so a second import updates instead of copying.
+
+    ``old_key`` is the WordPress post id, term id or author login; ``checksum`` is of the item
+    as exported; ``local_updated_at`` is the row's ``updated_at`` right after the import wrote it,
+    so an edit made here since is noticed and not overwritten.
+    """
+
+    __tablename__ = "imported_items"
+    __table_args__ = (
+        Index("uq_imported_items_key", "site_url", "kind", "old_key", unique=True),
+        Index("ix_imported_items_local", "kind", "local_id"),
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    site_url: Mapped[str] = mapped_column(String(500))
+    kind: Mapped[str] = mapped_column(String(20))
+    old_key: Mapped[str] = mapped_column(String(200))
+    local_id: Mapped[int] = mapped_column(Integer)
+    checksum: Mapped[str] = mapped_column(String(64), default="")
+    local_updated_at: Mapped[datetime | None] = mapped_column(UTCDateTime)

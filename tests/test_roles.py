@@ -35,6 +35,7 @@ def test_author_is_offered_publishing(client):
         "draft",
         "pending",
         "published",
+        "private",  # published for staff only, as in WordPress
     ]
 
 

@@ -57,5 +57,5 @@ def allowed_statuses(user: User, post: Post | None = None) -> list[PostStatus]:
     """The statuses ``user`` may give ``post`` (or a new post): no publishing without the right."""
     statuses = [PostStatus.DRAFT, PostStatus.PENDING]
     if can(user, "publish_post", post):
-        statuses.append(PostStatus.PUBLISHED)
+        statuses.extend((PostStatus.PUBLISHED, PostStatus.PRIVATE))
     return statuses

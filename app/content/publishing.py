@@ -24,7 +24,12 @@ STATUS_LABELS = {
     PostStatus.DRAFT.value: "Draft",
     PostStatus.PENDING.value: "Pending review",
     PostStatus.PUBLISHED.value: "Published",
+    PostStatus.PRIVATE.value: "Private (staff only)",
 }
+
+
+# Statuses that give a post its date (private posts are dated like published ones).
+PUBLIC_OR_PRIVATE = frozenset({PostStatus.PUBLISHED.value, PostStatus.PRIVATE.value})
 
 
 @dataclass
@@ -47,6 +52,7 @@ class PostDraft:
     sticky: bool = False
     translation_of: int | None = None
     featured_media_id: int | None = None  # a media library image (see app/media/library.py)
+    password: str = ""
 
 
 def unique_slug(desired: str, exclude_post_id: int | None = None) -> str:
@@ -80,12 +86,13 @@ def apply_draft(post: Post, draft: PostDraft, *, now: datetime | None = None) ->
     post.source_published_on = draft.source_published_on
     post.sticky = draft.sticky
     post.featured_media_id = draft.featured_media_id
+    post.password = draft.password.strip() or None
     _apply_terms(post, draft)
     if post.id is not None:
         set_translation(post, draft.translation_of)
     if draft.published_at is not None:
         post.published_at = draft.published_at
-    elif draft.status == PostStatus.PUBLISHED and post.published_at is None:
+    elif draft.status in PUBLIC_OR_PRIVATE and post.published_at is None:
         post.published_at = now
     return post
 

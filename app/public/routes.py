@@ -2,7 +2,16 @@ from __future__ import annotations
 
 from datetime import datetime, timedelta
 
-from flask import Blueprint, abort, jsonify, redirect, render_template, request
+from flask import (
+    Blueprint,
+    abort,
+    current_app,
+    jsonify,
+    redirect,
+    render_template,
+    request,
+    session,
+)
 from flask_login import current_user
 from sqlalchemy import false, literal, select, text, tuple_
 from sqlalchemy.exc import SQLAlchemyError
@@ -14,10 +23,11 @@ from app.content.dates import from_site_time, to_site_time
 from app.content.languages import is_valid_language
 from app.content.pages import child_pages, find_page_by_path
 from app.content.permissions import can
+from app.content.protection import is_locked, unlock
 from app.content.publishing import translations_of, visible_posts_query
 from app.content.settings import get_setting
 from app.content.taxonomy import all_categories, descendant_ids
-from app.extensions import db
+from app.extensions import db, limiter
 from app.models import Post, PostStatus, Tag, User, utcnow
 from app.templating import post_url
 
@@ -170,15 +180,44 @@ def post_detail(year: int, month: str, day: str, slug: str):
     local = to_site_time(post.published_at or post.created_at, get_setting("site_timezone"))
     if (year, month, day) != (local.year, f"{local.month:02d}", f"{local.day:02d}"):
         return redirect(post_url(post), code=301)
+    return _render_post(post, is_public)
+
+
+def _render_post(post: Post, is_public: bool, password_error: str = "", status: int = 200):
     previous_post, next_post = _neighbours(post) if is_public else (None, None)
-    return render_template(
+    locked = is_locked(post, session, current_app.config["SECRET_KEY"])
+    response = render_template(
         "public/post.html",
         post=post,
         is_preview=not is_public,
+        locked=locked,
+        password_error=password_error,
         translations=translations_of(post),
         previous_post=previous_post,
         next_post=next_post,
     )
+    return response, status
+
+
+def _password_limit() -> str:
+    return current_app.config["POST_PASSWORD_RATE_LIMIT"]
+
+
+@bp.route("/protected/<int:post_id>", methods=["POST"])
+@limiter.limit(_password_limit)
+def unlock_post(post_id: int):
+    """The password form of a protected post; the password is kept in the session, per post."""
+    post = db.session.get(Post, post_id)
+    if post is None or not post.password:
+        abort(404)
+    is_public = post.is_visible_at(utcnow())
+    if not is_public and not can(current_user, "preview_post", post):
+        abort(404)
+    if unlock(
+        post, request.form.get("post_password", ""), session, current_app.config["SECRET_KEY"]
+    ):
+        return redirect(post_url(post), code=303)
+    return _render_post(post, is_public, "That password is not right.", 403)
 
 
 def _neighbours(post: Post) -> tuple[Post | None, Post | None]:

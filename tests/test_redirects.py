@@ -1,0 +1,107 @@
+"""The redirect table: old addresses answer 301 (or 410), and moved content leaves one behind."""
+
+from __future__ import annotations
+
+import pytest
+from flask import Flask
+from sqlalchemy import select
+
+from app.content import redirects
+from app.content.publishing import PostDraft, apply_draft
+from app.extensions import db
+from app.models import Redirect
+from app.templating import post_url
+from tests.factories import make_page, make_post, make_user
+
+
+def _url(app: Flask, post) -> str:
+    with app.test_request_context():
+        return post_url(post)
+
+
+def _add(source: str, target: str = "", code: int = 301) -> Redirect:
+    redirect = redirects.save_redirect(None, source, target, code)
+    db.session.commit()
+    return redirect
+
+
+def test_redirect_answers_old_path_ignoring_tracking_query_and_slash(app, client):
+    post = make_post(make_user(), title="Landing")
+    _add("/archives/123", _url(app, post))
+    for old in ("/archives/123/", "/archives/123?utm_source=x&utm_medium=y", "/ARCHIVES/123/"):
+        response = client.get(old)
+        if response.status_code == 308:  # Werkzeug adds the trailing slash first
+            response = client.get(response.headers["Location"])
+        assert response.status_code == 301, old
+        assert response.headers["Location"] == _url(app, post)
+    assert db.session.scalar(select(Redirect.hits)) == 3
+
+
+def test_wordpress_query_links_redirect_from_the_home_page(app, client):
+    _add("/?p=42", "/about/")
+    assert client.get("/?p=42&utm_campaign=spring").headers["Location"] == "/about/"
+    assert client.get("/?p=43").status_code == 200  # unknown id: the home page as before
+    assert client.get("/").status_code == 200
+
+
+def test_live_content_wins_over_a_redirect(app, client):
+    make_page("About", slug="about")
+    _add("/about/", "/elsewhere/")
+    assert client.get("/about/").status_code == 200
+
+
+def test_gone_answers_410(app, client):
+    _add("/old-campaign/", code=410)
+    response = client.get("/old-campaign/")
+    assert response.status_code == 410
+    assert "removed" in response.text
+
+
+@pytest.mark.parametrize(
+    "source, target, message",
+    [
+        ("", "/x/", "old address"),
+        ("/a/", "javascript:alert(1)", "target"),
+        ("/a/", "//evil.example/", "target"),
+        ("/a/", "/a", "itself"),
+    ],
+)
+def test_bad_redirects_are_refused(app, source, target, message):
+    with pytest.raises(redirects.RedirectError, match=message):
+        redirects.save_redirect(None, source, target, 301)
+
+
+def test_changing_a_published_slug_redirects_the_old_address(app, client):
+    post = make_post(make_user(), title="First name", slug="first-name")
+    old_url = _url(app, post)
+    apply_draft(
+        post, PostDraft(title="First name", body_source="x", slug="second-name", status="published")
+    )
+    db.session.commit()
+    new_url = _url(app, post)
+    assert client.get(old_url).headers["Location"] == new_url
+    assert client.get(new_url).status_code == 200
+    # A second change redirects both older addresses straight to the newest (no chains).
+    apply_draft(
+        post, PostDraft(title="First name", body_source="x", slug="third-name", status="published")
+    )
+    db.session.commit()
+    newest = _url(app, post)
+    assert client.get(old_url).headers["Location"] == newest
+    assert client.get(new_url).headers["Location"] == newest
+
+
+def test_draft_slug_changes_leave_no_redirect(app):
+    post = make_post(make_user(), title="Draft", slug="draft-one", status="draft")
+    apply_draft(post, PostDraft(title="Draft", body_source="x", slug="draft-two"))
+    db.session.commit()
+    assert db.session.scalar(select(Redirect)) is None
+
+
+def test_moving_a_published_page_redirects_its_old_path(app, client):
+    about = make_page("About", slug="about")
+    team = make_page("Team", slug="team")
+    team.parent_id = about.id
+    db.session.commit()
+    assert client.get("/team/").headers["Location"] == "/about/team/"
+    assert client.get("/about/team/").status_code == 200

@@ -1,0 +1,457 @@
+"""Moving in from WordPress: the theme unit test export end to end, and the hard cases."""
+
+from __future__ import annotations
+
+import os
+import re
+from datetime import UTC, datetime
+from urllib.parse import unquote, urlsplit
+
+import pytest
+from markupsafe import escape
+from sqlalchemy import func, select
+
+from app.content.pages import page_path
+from app.extensions import db
+from app.importers.wordpress.importer import ImportFailed, Options, import_wordpress
+from app.importers.wordpress.wxr import Item, WXRReader
+from app.models import (
+    Category,
+    ImportRun,
+    MenuItem,
+    Page,
+    Post,
+    PostStatus,
+    Redirect,
+    Tag,
+    User,
+    utcnow,
+)
+from tests.conftest import SHARED_TESTDATA
+from tests.wxr_builder import WxrPost, write, wxr
+
+THEME_UNIT_TEST = SHARED_TESTDATA / "wordpress" / "themeunittestdata.wordpress.xml"
+
+
+def _theme_export():
+    if not THEME_UNIT_TEST.is_file():
+        message = f"WordPress theme unit test export not found at {THEME_UNIT_TEST}"
+        if os.environ.get("REQUIRE_SHARED_TESTDATA") == "1":
+            pytest.fail(f"REQUIRE_SHARED_TESTDATA=1 but {message}")
+        pytest.skip(message)
+    return THEME_UNIT_TEST
+
+
+def _items(path) -> list[Item]:
+    return [entry for entry in WXRReader(path) if isinstance(entry, Item)]
+
+
+def _follow(client, link: str):
+    """GET an old link's path and query, following at most three redirects."""
+    parts = urlsplit(link)
+    # PATH_INFO as a server passes it (the theme data has a link with "//" in its path, which
+    # the test client would otherwise read as a host name). WSGI paths are latin-1 decoded bytes.
+    raw_path = unquote(parts.path).encode().decode("latin-1")
+    response = client.get(
+        "/", environ_overrides={"PATH_INFO": raw_path, "QUERY_STRING": parts.query}
+    )
+    hops = 0
+    while response.status_code in (301, 308) and hops < 3:
+        response = client.get(response.headers["Location"])
+        hops += 1
+    return response
+
+
+def _count(model, *where) -> int:
+    return db.session.scalar(select(func.count()).select_from(model).where(*where))
+
+
+def _site_snapshot() -> dict[str, int]:
+    return {
+        m.__tablename__: _count(m)
+        for m in (User, Post, Page, Category, Tag, Redirect, MenuItem, ImportRun)
+    }
+
+
+# ---------------------------------------------------------------------------------------------
+# The WordPress theme unit test data
+
+
+def test_theme_unit_test_export_moves_in_completely(app, client):
+    path = _theme_export()
+    items = _items(path)
+    report = import_wordpress(path)
+    db.session.expire_all()
+
+    posts = [i for i in items if i.post_type == "post"]
+    pages = [i for i in items if i.post_type == "page"]
+    counts = report.counts
+    assert counts["posts"]["found"] == len(posts) == 58
+    assert counts["posts"]["imported"] == 58
+    assert counts["pages"]["imported"] == len(pages) == 21
+    assert counts["categories"]["found"] == 68
+    assert counts["attachments"]["found"] == 37
+    assert counts["comments"]["found"] == 33 and counts["comments"]["skipped"] == 33
+    assert counts["menu items"]["found"] == 70
+    assert _count(Post) == 58 and _count(Page) == 21
+    by_status = dict(
+        db.session.execute(select(Post.status, func.count()).group_by(Post.status)).all()
+    )
+    assert by_status == {"published": 57, "draft": 1}  # the future post is published, later
+
+    # Every title round-trips byte for byte (the empty one gets a visible placeholder).
+    stored = set(db.session.scalars(select(Post.title))) | set(
+        db.session.scalars(select(Page.title))
+    )
+    for item in posts + pages:
+        assert (item.title if item.title.strip() else "(no title)") in stored
+    markup_item = next(i for i in posts if "<" in i.title)
+    shown = _follow(client, markup_item.link).text
+    assert str(escape(markup_item.title)) in shown  # markup shown as text, never executed
+    assert markup_item.title not in shown
+
+    # The page tree is kept.
+    for item in pages:
+        page = db.session.scalar(select(Page).where(Page.title == item.title))
+        parent_title = next((p.title for p in pages if p.old_id == item.post_parent), None)
+        assert (page.parent.title if page.parent else None) == parent_title
+        assert page.menu_order == item.menu_order
+
+    # The category tree is kept, and the post with 65 categories has them all.
+    grandchild = db.session.scalar(select(Category).where(Category.slug == "child-category-03"))
+    if grandchild is not None:
+        assert grandchild.parent is not None
+    assert _count(Category, Category.parent_id.is_not(None)) >= 9
+    # Every post has exactly its categories and tags (the "many categories" post has 63 here).
+    for item in posts:
+        post = db.session.scalar(select(Post).where(Post.title == (item.title or "(no title)")))
+        wanted = {unquote(s) for d, s, _n in item.terms if d == "category"} or {"uncategorized"}
+        assert {c.slug for c in post.categories} == wanted, item.title
+        assert {t.slug for t in post.tags} == {
+            unquote(s) for d, s, _n in item.terms if d == "post_tag"
+        }
+    assert max(len(p.categories) for p in db.session.scalars(select(Post))) == 63
+
+    # Sticky is pinned, the future post is not public, the password post hides its body.
+    sticky = db.session.scalar(select(Post).where(Post.sticky.is_(True)))
+    assert sticky is not None and sticky.title == "Template: Sticky"
+    future_item = next(i for i in posts if i.status == "future")
+    future = db.session.scalar(select(Post).where(Post.title == future_item.title))
+    assert future.published_at > utcnow()
+    assert future_item.title not in client.get("/").text
+    from app.templating import post_url
+
+    with app.test_request_context():
+        future_url = post_url(future)
+        protected = db.session.scalar(select(Post).where(Post.password.is_not(None)))
+        protected_url = post_url(protected)
+    assert client.get(future_url).status_code == 404
+    page = client.get(protected_url)
+    assert page.status_code == 200
+    assert 'name="post_password"' in page.text
+    body_words = re.sub(r"<[^>]+>", " ", protected.body_html).split()
+    assert body_words and " ".join(body_words[:6]) not in page.text
+
+    # Captions became figures with figcaptions.
+    captioned = [p for p in db.session.scalars(select(Post)) if "<figcaption>" in p.body_html]
+    assert captioned
+    assert not any("[caption" in p.body_html for p in db.session.scalars(select(Post)))
+
+    # Every <link> of a published item answers 200, or 301 to a page that answers 200.
+    for item in posts + pages:
+        if item.status != "publish":
+            continue
+        response = _follow(client, item.link)
+        assert response.status_code == 200, (item.link, response.status_code)
+        assert str(escape(item.title or "(no title)")) in response.text
+
+    # ?p=ID answers too, with tracking parameters ignored.
+    first = next(i for i in posts if i.status == "publish")
+    response = client.get(f"/?p={first.old_id}&utm_source=newsletter")
+    assert response.status_code == 301
+
+
+def test_second_import_of_the_theme_export_changes_nothing(app):
+    path = _theme_export()
+    import_wordpress(path)
+    before = _site_snapshot()
+    report = import_wordpress(path)
+    after = _site_snapshot()
+    assert after == {**before, "import_runs": before["import_runs"] + 1}
+    assert report.counts["posts"]["unchanged"] == 58
+    assert report.counts["pages"]["unchanged"] == 21
+    assert not report.changed_anything
+    assert "Nothing changed" in "\n".join(report.lines())
+
+
+# ---------------------------------------------------------------------------------------------
+# Hand-made exports for the hard cases
+
+
+def _basic(tmp_path, posts=None, **kwargs):
+    posts = posts or [
+        WxrPost(
+            1, "First post", "Hello\n\nWorld", slug="first-post", categories=[("news", "News")]
+        ),
+        WxrPost(2, "Second", "Two", slug="second", tags=[("tag-a", "Tag A")]),
+    ]
+    return write(
+        tmp_path / "export.xml",
+        wxr(
+            posts, categories=[("5", "news", "News", "")], tags=[("6", "tag-a", "Tag A")], **kwargs
+        ),
+    )
+
+
+def test_paragraphs_excerpt_and_authors_come_through(app, tmp_path):
+    path = _basic(
+        tmp_path,
+        [
+            WxrPost(
+                1,
+                "“Curly” quotes\u00a0and <b>markup</b>",
+                "Teaser here<!--more-->\n\nRest\nof it",
+                slug="curly",
+            )
+        ],
+    )
+    import_wordpress(path)
+    post = db.session.scalar(select(Post))
+    assert post.title == "“Curly” quotes\u00a0and <b>markup</b>"
+    assert post.body_html == "<p>Teaser here</p>\n<p>Rest<br>\nof it</p>"
+    assert post.excerpt == "Teaser here"
+    author = post.author
+    assert author.email == "alice@old.example.org"
+    assert author.display_name == "Alice"
+    assert author.password_hash is None and author.active is False
+    assert author.role == "author"
+
+
+def test_default_role_option(app, tmp_path):
+    import_wordpress(_basic(tmp_path), Options(default_role="editor"))
+    assert db.session.scalar(select(User.role)) == "editor"
+
+
+def test_newer_export_updates_changes_and_adds_new_items(app, tmp_path):
+    import_wordpress(_basic(tmp_path))
+    newer = _basic(
+        tmp_path,
+        [
+            WxrPost(1, "First post, corrected", "Hello again", slug="first-post"),
+            WxrPost(2, "Second", "Two", slug="second", tags=[("tag-a", "Tag A")]),
+            WxrPost(3, "Third", "New", slug="third"),
+        ],
+    )
+    report = import_wordpress(newer)
+    assert report.counts["posts"]["updated"] == 1
+    assert report.counts["posts"]["unchanged"] == 1
+    assert report.counts["posts"]["imported"] == 1
+    assert _count(Post) == 3
+    first = db.session.scalar(select(Post).where(Post.slug == "first-post"))
+    assert first.title == "First post, corrected"
+    assert first.body_html == "<p>Hello again</p>"
+
+
+def test_local_edits_are_not_overwritten_unless_asked(app, tmp_path):
+    import_wordpress(_basic(tmp_path))
+    post = db.session.scalar(select(Post).where(Post.slug == "first-post"))
+    post.title = "Edited here"
+    db.session.commit()
+    newer = _basic(tmp_path, [WxrPost(1, "Changed there", "x", slug="first-post")])
+    report = import_wordpress(newer)
+    db.session.expire_all()
+    assert db.session.get(Post, post.id).title == "Edited here"
+    assert report.local_edits == [{"kind": "posts", "old_id": 1, "title": "Changed there"}]
+    assert "not overwritten" in "\n".join(report.lines())
+    import_wordpress(newer, Options(overwrite_local_edits=True))
+    db.session.expire_all()
+    assert db.session.get(Post, post.id).title == "Changed there"
+
+
+def test_broken_file_half_way_changes_nothing(app, tmp_path):
+    import_wordpress(_basic(tmp_path))
+    before = _site_snapshot()
+    text = wxr([WxrPost(n, f"Post {n}", "x", slug=f"p{n}") for n in range(10, 60)])
+    broken = text.replace("<title>Post 40</title>", "<title>Post 40</titel>")
+    path = write(tmp_path / "broken.xml", broken)
+    with pytest.raises(ImportFailed) as failure:
+        import_wordpress(path)
+    assert "after item 30 (old id 39, “Post 39”)" in str(failure.value)
+    assert "line 40" in str(failure.value)
+    assert _site_snapshot() == before
+
+
+def test_database_error_rolls_everything_back(app, tmp_path, monkeypatch):
+    from app.importers.wordpress import importer
+
+    def explode(self, *args):
+        raise RuntimeError("disk full")
+
+    monkeypatch.setattr(importer.WordPressImport, "_add_redirects", explode)
+    with pytest.raises(ImportFailed, match="disk full"):
+        import_wordpress(_basic(tmp_path))
+    assert _site_snapshot()["posts"] == 0
+    assert _site_snapshot()["users"] == 0
+
+
+BOMB = """<?xml version="1.0"?>
+<!DOCTYPE rss [
+ <!ENTITY a "aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa">
+ <!ENTITY b "&a;&a;&a;&a;&a;&a;&a;&a;&a;&a;&a;&a;&a;&a;&a;&a;&a;&a;&a;&a;">
+ <!ENTITY c "&b;&b;&b;&b;&b;&b;&b;&b;&b;&b;&b;&b;&b;&b;&b;&b;&b;&b;&b;&b;">
+ <!ENTITY d "&c;&c;&c;&c;&c;&c;&c;&c;&c;&c;&c;&c;&c;&c;&c;&c;&c;&c;&c;&c;">
+]>
+<rss xmlns:wp="http://wordpress.org/export/1.2/"><channel><item><title>&d;&d;&d;</title>
+<wp:post_id>1</wp:post_id><wp:post_type>post</wp:post_type><wp:status>publish</wp:status>
+</item></channel></rss>"""
+
+EXTERNAL = """<?xml version="1.0"?>
+<!DOCTYPE rss [<!ENTITY secret SYSTEM "file:///etc/passwd">]>
+<rss xmlns:wp="http://wordpress.org/export/1.2/"><channel><item><title>&secret;</title>
+<wp:post_id>1</wp:post_id><wp:post_type>post</wp:post_type><wp:status>publish</wp:status>
+</item></channel></rss>"""
+
+
+@pytest.mark.parametrize("text", [BOMB, EXTERNAL], ids=["entity-bomb", "external-entity"])
+def test_hostile_files_are_refused_with_a_clear_error(app, tmp_path, text):
+    path = write(tmp_path / "hostile.xml", text)
+    with pytest.raises(ImportFailed, match="DOCTYPE"):
+        import_wordpress(path)
+    assert _count(Post) == 0 and _count(User) == 0
+
+
+def test_not_a_wordpress_export_is_refused(app, tmp_path):
+    path = write(
+        tmp_path / "feed.xml", "<rss><channel><item><title>x</title></item></channel></rss>"
+    )
+    with pytest.raises(ImportFailed, match="not a WordPress export"):
+        import_wordpress(path)
+
+
+def test_dates_use_gmt_or_the_sites_own_offset(app, tmp_path):
+    posts = [
+        # Berlin in winter: local 11:00 is 10:00 UTC; this tells the importer the offset.
+        WxrPost(1, "Dated", "x", slug="dated", date="2020-01-10 11:00:00", date_gmt="2020-01-10 10:00:00"),
+        # A draft with no GMT date: its local date is taken in that same offset.
+        WxrPost(
+            2, "Draft", "x", slug="draft", status="draft",
+            date="2020-01-11 09:30:00", date_gmt="0000-00-00 00:00:00",
+        ),
+        WxrPost(
+            3, "Private", "x", slug="private", status="private",
+            date="2020-01-12 09:30:00", date_gmt="0000-00-00 00:00:00",
+        ),
+    ]  # fmt: skip
+    import_wordpress(write(tmp_path / "dates.xml", wxr(posts)))
+    dated = db.session.scalar(select(Post).where(Post.slug == "dated"))
+    assert dated.published_at == datetime(2020, 1, 10, 10, 0, tzinfo=UTC)
+    draft = db.session.scalar(select(Post).where(Post.slug == "draft"))
+    assert draft.status == PostStatus.DRAFT and draft.published_at is None
+    assert draft.created_at == datetime(2020, 1, 11, 8, 30, tzinfo=UTC)
+    private = db.session.scalar(select(Post).where(Post.slug == "private"))
+    assert private.status == PostStatus.PRIVATE
+    assert private.published_at == datetime(2020, 1, 12, 8, 30, tzinfo=UTC)
+
+
+def test_timezone_option_overrides_the_guess(app, tmp_path):
+    posts = [
+        WxrPost(1, "Draft", "x", slug="d", status="draft", date="2023-07-01 12:00:00", date_gmt="0000-00-00 00:00:00")
+    ]  # fmt: skip
+    import_wordpress(write(tmp_path / "tz.xml", wxr(posts)), Options(timezone="Asia/Tehran"))
+    assert db.session.scalar(select(Post.created_at)) == datetime(2023, 7, 1, 8, 30, tzinfo=UTC)
+
+
+@pytest.mark.parametrize("version", ["1.0", "1.1", "1.2"])
+@pytest.mark.parametrize("scheme", ["http", "https"])
+def test_every_wxr_version_and_namespace_scheme_is_read(app, tmp_path, version, scheme):
+    path = _basic(tmp_path, version=version, scheme=scheme)
+    report = import_wordpress(path)
+    assert report.counts["posts"]["imported"] == 2
+    post = db.session.scalar(select(Post).where(Post.slug == "first-post"))
+    assert [c.slug for c in post.categories] == ["news"]
+
+
+def test_wxr_1_0_quirks_tags_domain_and_no_author_list(app, tmp_path):
+    post = WxrPost(1, "Old", "x", slug="old", creator="bob")
+    text = wxr([post], version="1.0", list_authors=False).replace(
+        "</item>",
+        '<category domain="tag">Legacy</category><category>Old Category</category></item>',
+    )
+    import_wordpress(write(tmp_path / "old.xml", text))
+    imported = db.session.scalar(select(Post))
+    assert imported.author.display_name == "bob"
+    assert [t.name for t in imported.tags] == ["Legacy"]
+
+
+def test_slugs_percent_encoded_empty_and_duplicate(app, tmp_path, client):
+    posts = [
+        WxrPost(1, "Ελληνικά", "x", slug="%ce%b5%ce%bb%ce%bb%ce%b7%ce%bd%ce%b9%ce%ba%ce%ac",
+                link="https://old.example.org/2020/03/04/%ce%b5%ce%bb%ce%bb%ce%b7%ce%bd%ce%b9%ce%ba%ce%ac/"),
+        WxrPost(2, "", "no title", slug=""),
+        WxrPost(3, "Same", "a", slug="same", status="draft"),
+    ]  # fmt: skip
+    make = write(tmp_path / "slugs.xml", wxr(posts))
+    from tests.factories import make_post, make_user
+
+    make_post(make_user(), title="Same", slug="same")
+    db.session.commit()
+    import_wordpress(make)
+    slugs = set(db.session.scalars(select(Post.slug)))
+    assert "ελληνικά" in slugs
+    assert "same" in slugs and "same-2" in slugs
+    untitled = db.session.scalar(select(Post).where(Post.title == "(no title)"))
+    assert untitled is not None and untitled.slug
+    response = client.get("/2020/03/04/%ce%b5%ce%bb%ce%bb%ce%b7%ce%bd%ce%b9%ce%ba%ce%ac/")
+    assert response.status_code == 200
+
+
+def test_trash_and_unknown_shortcodes_are_reported(app, tmp_path):
+    posts = [
+        WxrPost(1, "Binned", "x", slug="binned", status="trash"),
+        WxrPost(2, "Shorty", 'Text [contact-form to="a@b.c"] and [sic] here', slug="shorty"),
+    ]
+    report = import_wordpress(write(tmp_path / "s.xml", wxr(posts)))
+    assert report.skips[0]["reason"] == "in the trash" and report.skips[0]["old_id"] == "1"
+    assert report.unknown_shortcodes == {"contact-form": 1}
+    body = db.session.scalar(select(Post.body_html))
+    assert '[contact-form to="a@b.c"]' in body.replace("&quot;", '"')
+
+
+def test_dry_run_writes_nothing_but_reports(app, tmp_path):
+    report = import_wordpress(_basic(tmp_path), Options(dry_run=True))
+    assert report.counts["posts"]["imported"] == 2
+    assert _count(Post) == 0 and _count(ImportRun) == 0 and _count(User) == 0
+
+
+def test_command_line_import_shows_progress_and_report(app, tmp_path):
+    runner = app.test_cli_runner()
+    result = runner.invoke(args=["import-wordpress", str(_basic(tmp_path))])
+    assert result.exit_code == 0, result.output
+    assert re.search(r"posts\s+2\s+2\s+0\s+0\s+0", result.output)
+    assert "posts/s" in result.output
+    assert _count(Post) == 2
+    again = runner.invoke(args=["import-wordpress", str(_basic(tmp_path))])
+    assert "Nothing changed" in again.output
+    broken = write(tmp_path / "bad.xml", "<rss><channel><item>")
+    failed = runner.invoke(args=["import-wordpress", str(broken)])
+    assert failed.exit_code != 0 and "XML is broken" in failed.output
+
+
+def test_pages_keep_hierarchy_and_get_redirects(app, tmp_path, client):
+    posts = [
+        WxrPost(10, "About", "a", slug="about", post_type="page",
+                link="https://old.example.org/about/"),
+        WxrPost(11, "Team", "t", slug="team", post_type="page", parent=10, menu_order=2,
+                link="https://old.example.org/about/team/"),
+        WxrPost(12, "Feed", "f", slug="feed", post_type="page",
+                link="https://old.example.org/feed-page/"),
+    ]  # fmt: skip
+    import_wordpress(write(tmp_path / "pages.xml", wxr(posts)))
+    team = db.session.scalar(select(Page).where(Page.slug == "team"))
+    assert page_path(team) == "/about/team/"
+    assert client.get("/about/team/").status_code == 200
+    response = client.get("/?page_id=11")
+    assert response.status_code == 301 and response.headers["Location"] == "/about/team/"
+    # "feed" is reserved here; the page moved and its old address follows it.
+    assert db.session.scalar(select(Page.slug).where(Page.title == "Feed")) == "feed-page"
+    assert client.get("/feed-page/").status_code == 200
