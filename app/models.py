@@ -472,6 +472,8 @@ class MediaUsage(db.Model):
     media: Mapped[MediaItem] = relationship()
     post: Mapped[Post | None] = relationship()
     page: Mapped[Page | None] = relationship()
+
+
 class Redirect(db.Model):
     """An old address that now lives elsewhere (301) or is gone for good (410).
 

@@ -13,7 +13,7 @@ import pytest
 from app.content.taxonomy import save_tag
 from app.extensions import db
 from app.media.library import add_media
-from app.models import MenuItem, User
+from app.models import ImportRun, MenuItem, Redirect, User
 from tests import media_samples
 from tests.conftest import csrf_token_from, login
 from tests.factories import make_category, make_page, make_post, make_user
@@ -140,6 +140,21 @@ MATRIX: dict[str, tuple[Probe, ...]] = {
         Probe("POST", "/admin/menu/{menu_item}/move", admins(302), {"direction": "down"}),
     ),
     "admin.remove_menu_item": (Probe("POST", "/admin/menu/{menu_item}/remove", admins(302)),),
+    "admin.redirects_list": (Probe("GET", "/admin/redirects", admins(200)),),
+    "admin.new_redirect": (
+        Probe("GET", "/admin/redirects/new", admins(200)),
+        Probe("POST", "/admin/redirects/new", admins(200)),  # empty form: shown again
+    ),
+    "admin.edit_redirect": (
+        Probe("GET", "/admin/redirects/{redirect}/edit", admins(200)),
+        Probe("POST", "/admin/redirects/{redirect}/edit", admins(200)),  # incomplete: again
+    ),
+    "admin.delete_redirect": (
+        Probe("GET", "/admin/redirects/{redirect}/delete", admins(200)),
+        Probe("POST", "/admin/redirects/{redirect}/delete", admins(302)),
+    ),
+    "admin.imports": (Probe("GET", "/admin/imports", admins(200)),),
+    "admin.import_detail": (Probe("GET", "/admin/imports/{import_run}", admins(200)),),
     "admin.users": (Probe("GET", "/admin/users", admins(200)),),
     "admin.invite_user": (
         Probe("GET", "/admin/users/invite", admins(200)),
@@ -244,6 +259,9 @@ def test_access(client, endpoint, index, visitor):
     tag = save_tag(None, name="Matrix tag")
     page = make_page("Matrix page")
     db.session.add(MenuItem(position=0, page_id=page.id))
+    redirect = Redirect(source="/old-address", target="/new-address/")
+    import_run = ImportRun(file_name="export.xml", report={})
+    db.session.add_all([redirect, import_run])
     db.session.commit()
     menu_item = db.session.scalar(db.select(MenuItem.id))
     media = add_media(SMALL_PNG, "matrix.png", target, alt="")
@@ -257,6 +275,8 @@ def test_access(client, endpoint, index, visitor):
         "page": page.id,
         "menu_item": menu_item,
         "media": media.id,
+        "redirect": redirect.id,
+        "import_run": import_run.id,
     }
     token = csrf_token_from(client.get("/password/forgot").text)
     url = probe.path.format(**ids)

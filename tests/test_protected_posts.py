@@ -5,11 +5,12 @@ from __future__ import annotations
 from datetime import UTC, datetime
 
 from flask import Flask
+from sqlalchemy import select
 
 from app.extensions import db
-from app.models import PostStatus
+from app.models import Post, PostStatus
 from app.templating import post_url
-from tests.conftest import csrf_token_from, login
+from tests.conftest import csrf_token_from, login, post_form
 from tests.factories import make_post, make_user
 
 SECRET_BODY = "The secret paragraph only members may read."
@@ -34,7 +35,7 @@ def _submit(client, url: str, password: str, post_id: int):
 
 
 def test_protected_post_shows_title_and_form_but_not_body(app, client):
-    post, url = _protected(app)
+    _post, url = _protected(app)
     page = client.get(url)
     assert page.status_code == 200
     assert "Members only" in page.text
@@ -95,3 +96,26 @@ def test_private_post_is_for_staff_only(app, client):
     page = client.get(url)
     assert page.status_code == 200
     assert "Private" in page.text and "Staff memo" in page.text
+
+
+def test_author_sets_a_password_in_the_post_form(app, client):
+    make_user("author", email="au@example.org")
+    login(client, "au@example.org")
+    response = post_form(
+        client,
+        "/admin/posts/new",
+        {
+            "title": "Board minutes",
+            "body": "Minutes text here.",
+            "status": "published",
+            "password": "board2024",
+            "language": "en",
+        },
+    )
+    assert response.status_code == 302
+    post = db.session.scalar(select(Post).where(Post.title == "Board minutes"))
+    assert post.password == "board2024"
+    edit = client.get(f"/admin/posts/{post.id}/edit").text
+    assert 'value="board2024"' in edit
+    client.post("/logout", data={"csrf_token": csrf_token_from(edit)})
+    assert "Minutes text here." not in client.get(_url(app, post)).text

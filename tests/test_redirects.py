@@ -11,6 +11,7 @@ from app.content.publishing import PostDraft, apply_draft
 from app.extensions import db
 from app.models import Redirect
 from app.templating import post_url
+from tests.conftest import login, post_form
 from tests.factories import make_page, make_post, make_user
 
 
@@ -105,3 +106,45 @@ def test_moving_a_published_page_redirects_its_old_path(app, client):
     db.session.commit()
     assert client.get("/team/").headers["Location"] == "/about/team/"
     assert client.get("/about/team/").status_code == 200
+
+
+def test_admin_adds_searches_edits_and_deletes_redirects(app, client):
+    make_user("admin", email="boss@example.org")
+    login(client, "boss@example.org")
+    response = post_form(
+        client,
+        "/admin/redirects/new",
+        {
+            "source": "https://old.example.org/2014/05/old-post/?utm_source=x",
+            "status_code": "301",
+            "target": "/about/",
+        },
+    )
+    assert response.status_code == 302
+    saved = db.session.scalar(select(Redirect))
+    assert saved.source == "/2014/05/old-post" and saved.target == "/about/"
+    assert client.get("/2014/05/old-post/").headers["Location"] == "/about/"
+    listing = client.get("/admin/redirects?q=old-post").text
+    assert "/2014/05/old-post" in listing and "<td>1</td>" in listing  # one hit so far
+    assert "/2014/05/old-post" not in client.get("/admin/redirects?q=nothing-like-it").text
+    refused = post_form(
+        client,
+        f"/admin/redirects/{saved.id}/edit",
+        {"source": "/2014/05/old-post/", "status_code": "301", "target": "javascript:alert(1)"},
+    )
+    assert refused.status_code == 200 and "must be a path" in refused.text
+    assert 'value="javascript:alert(1)"' in refused.text  # the input is kept
+    post_form(
+        client,
+        f"/admin/redirects/{saved.id}/edit",
+        {"source": "/2014/05/old-post/", "status_code": "410", "target": ""},
+    )
+    assert client.get("/2014/05/old-post/").status_code == 410
+    post_form(
+        client,
+        f"/admin/redirects/{saved.id}/delete",
+        {},
+        form_page=f"/admin/redirects/{saved.id}/delete",
+    )
+    assert client.get("/2014/05/old-post/").status_code == 404
+    assert db.session.scalar(select(Redirect)) is None

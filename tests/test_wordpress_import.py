@@ -27,7 +27,8 @@ from app.models import (
     User,
     utcnow,
 )
-from tests.conftest import SHARED_TESTDATA
+from tests.conftest import SHARED_TESTDATA, csrf_token_from, login
+from tests.factories import make_user
 from tests.wxr_builder import WxrPost, write, wxr
 
 THEME_UNIT_TEST = SHARED_TESTDATA / "wordpress" / "themeunittestdata.wordpress.xml"
@@ -455,3 +456,23 @@ def test_pages_keep_hierarchy_and_get_redirects(app, tmp_path, client):
     # "feed" is reserved here; the page moved and its old address follows it.
     assert db.session.scalar(select(Page.slug).where(Page.title == "Feed")) == "feed-page"
     assert client.get("/feed-page/").status_code == 200
+
+
+def test_admins_see_past_imports_with_counts_and_skips(app, client, tmp_path):
+    posts = [
+        WxrPost(1, "Kept", "x", slug="kept"),
+        WxrPost(2, "Binned post", "x", slug="binned", status="trash"),
+    ]
+    import_wordpress(write(tmp_path / "site-export.xml", wxr(posts)), Options(actor_label="ops"))
+    make_user("admin", email="admin@example.org")
+    make_user("editor", email="editor@example.org")
+    login(client, "editor@example.org")
+    assert client.get("/admin/imports").status_code == 403
+    client.post("/logout", data={"csrf_token": csrf_token_from(client.get("/admin/").text)})
+    login(client, "admin@example.org")
+    listing = client.get("/admin/imports").text
+    assert "site-export.xml" in listing and "ops" in listing
+    run_id = db.session.scalar(select(ImportRun.id))
+    detail = client.get(f"/admin/imports/{run_id}").text
+    assert "Binned post" in detail and "in the trash" in detail
+    assert re.search(r"<th scope=\"row\">Posts</th><td>2</td><td>1</td>", detail)

@@ -35,6 +35,8 @@ from app.content.languages import is_valid_language
 from app.models import PostStatus, Role
 
 SLUG_PATTERN = r"^[a-z0-9]+(?:-[a-z0-9]+)*$"
+# Posts may keep non-Latin slugs (imported from WordPress, whose old addresses use them).
+POST_SLUG_PATTERN = r"^[^\W_]+(?:-[^\W_]+)*$"
 # A plausibility check only; the invitation mail is the real test of an address.
 LOOKS_LIKE_EMAIL = Regexp(r"^[^@\s]+@[^@\s]+\.[^@\s]+$", message="Enter an email address.")
 FEATURED_SLOTS = 4  # empty choices offered at least; more appear as slots fill up
@@ -51,7 +53,7 @@ class PostForm(FlaskForm):
         validators=[
             Optional(),
             Length(max=200),
-            Regexp(SLUG_PATTERN, message="Use lower-case letters, digits and single hyphens."),
+            Regexp(POST_SLUG_PATTERN, message="Use letters, digits and single hyphens."),
         ],
         description="The last part of the address. Leave empty to make one from the title.",
     )
@@ -100,6 +102,12 @@ class PostForm(FlaskForm):
         coerce=lambda value: int(value) if value not in (None, "", "None") else None,
         description="Shown above the post, in lists and on the home page, and when the post is "
         "shared on social media.",
+    )
+    password = StringField(
+        "Password",
+        validators=[Optional(), Length(max=255)],
+        description="Only visitors who enter this password can read the post (the title stays "
+        "public). Leave empty for everyone.",
     )
     byline_name = StringField(
         "Outside author",

@@ -236,6 +236,7 @@ def _draft_from_form(form: PostForm) -> PostDraft:
         tag_names=parse_tag_list(form.tags.data or ""),
         translation_of=form.translation_of.data,
         sticky=form.sticky.data,
+        password=form.password.data or "",
         byline_name=form.byline_name.data or "",
         source_name=form.source_name.data or "",
         source_url=form.source_url.data or "",

@@ -16,7 +16,16 @@ if TYPE_CHECKING:
 STAFF_ROLES = frozenset(Role)
 PUBLISHING_ROLES = frozenset({Role.AUTHOR, Role.EDITOR, Role.ADMIN})
 ALL_POSTS_ROLES = frozenset({Role.EDITOR, Role.ADMIN})
-ADMIN_ACTIONS = frozenset({"manage_users", "manage_settings", "manage_menu", "view_audit"})
+ADMIN_ACTIONS = frozenset(
+    {
+        "manage_users",
+        "manage_settings",
+        "manage_menu",
+        "view_audit",
+        "manage_redirects",
+        "view_imports",
+    }
+)
 STAFF_ACTIONS = frozenset({"access_admin", "create_post", "edit_profile", "view_media"})
 
 

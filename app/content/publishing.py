@@ -68,9 +68,11 @@ def apply_draft(post: Post, draft: PostDraft, *, now: datetime | None = None) ->
     """Copy a submission onto ``post``, rendering the body and deriving the excerpt."""
     now = now or utcnow()
     post.title = draft.title.strip()
-    requested = slugify(draft.slug) if draft.slug.strip() else ""
-    if requested:
-        post.slug = requested
+    requested = draft.slug.strip()
+    if requested and requested == post.slug:
+        pass  # unchanged, even if not ASCII (imported WordPress slugs stay as they were)
+    elif requested:
+        post.slug = slugify(requested)
     elif not post.slug:
         post.slug = unique_slug(post.title, exclude_post_id=post.id)
     post.body_source = draft.body_source
