@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 PORT ?= 5000
 FLASK := $(BIN)/flask --app wsgi
 
-.PHONY: run test lint format bench bench-pages scale-test install install-dev clean
+.PHONY: run test lint format bench bench-pages bench-import scale-test install install-dev clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -53,6 +53,11 @@ scale-test: install
 
 bench-pages: install
 	$(BIN)/python bench/bench_pages.py
+
+# WordPress import speed and memory: a generated 10,000-post export on SQLite, and on PostgreSQL
+# when BENCH_DATABASE_URL (or TEST_DATABASE_URL) is set; BENCH_IMPORT_POSTS changes the size.
+bench-import: install
+	$(BIN)/python bench/bench_import.py
 
 clean:
 	rm -rf $(VENV) .pytest_cache .ruff_cache

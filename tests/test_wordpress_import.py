@@ -476,3 +476,28 @@ def test_admins_see_past_imports_with_counts_and_skips(app, client, tmp_path):
     detail = client.get(f"/admin/imports/{run_id}").text
     assert "Binned post" in detail and "in the trash" in detail
     assert re.search(r"<th scope=\"row\">Posts</th><td>2</td><td>1</td>", detail)
+
+
+def test_bodies_converted_in_worker_processes_match_inline_conversion(app, tmp_path, monkeypatch):
+    from app.importers.wordpress import importer
+
+    posts = [
+        WxrPost(
+            n,
+            f"Post {n}",
+            f'Line one {n}\nline two\n\n[caption]<img src="/a.jpg" alt=""> C{n}[/caption]',
+            slug=f"p{n}",
+        )
+        for n in range(1, 30)
+    ]
+    path = write(tmp_path / "many.xml", wxr(posts))
+    monkeypatch.setattr(importer, "POOL_THRESHOLD", 0)
+    monkeypatch.setattr(importer, "BATCH", 4)
+    import_wordpress(path, Options(jobs=2))
+    pooled = dict(db.session.execute(select(Post.slug, Post.body_html)).all())
+    assert len(pooled) == 29
+    from app.importers.wordpress.content import to_html
+
+    for n in range(1, 30):
+        assert pooled[f"p{n}"] == to_html(posts[n - 1].content).html
+    assert "<figcaption>C7</figcaption>" in pooled["p7"]

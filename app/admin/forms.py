@@ -36,7 +36,7 @@ from app.models import PostStatus, Role
 
 SLUG_PATTERN = r"^[a-z0-9]+(?:-[a-z0-9]+)*$"
 # Posts may keep non-Latin slugs (imported from WordPress, whose old addresses use them).
-POST_SLUG_PATTERN = r"^[^\W_]+(?:-[^\W_]+)*$"
+POST_SLUG_PATTERN = r"^[^\W_A-Z]+(?:-[^\W_A-Z]+)*$"
 # A plausibility check only; the invitation mail is the real test of an address.
 LOOKS_LIKE_EMAIL = Regexp(r"^[^@\s]+@[^@\s]+\.[^@\s]+$", message="Enter an email address.")
 FEATURED_SLOTS = 4  # empty choices offered at least; more appear as slots fill up
@@ -53,7 +53,7 @@ class PostForm(FlaskForm):
         validators=[
             Optional(),
             Length(max=200),
-            Regexp(POST_SLUG_PATTERN, message="Use letters, digits and single hyphens."),
+            Regexp(POST_SLUG_PATTERN, message="Use lower-case letters, digits and single hyphens."),
         ],
         description="The last part of the address. Leave empty to make one from the title.",
     )

@@ -204,7 +204,7 @@ def _old_value(state, name: str):
     return getattr(state.obj(), name)
 
 
-def _post_path(slug: str, published_at) -> str | None:
+def post_path(slug: str, published_at) -> str | None:
     from app.content.dates import to_site_time
     from app.content.settings import get_setting
 
@@ -237,8 +237,8 @@ def _redirect_changed_addresses(session: Session, flush_context, instances) -> N
             changed = any(state.attrs[n].history.has_changes() for n in ("slug", "published_at"))
             if not changed or _old_value(state, "status") != PostStatus.PUBLISHED:
                 continue
-            old = _post_path(_old_value(state, "slug"), _old_value(state, "published_at"))
-            new = _post_path(obj.slug, obj.published_at)
+            old = post_path(_old_value(state, "slug"), _old_value(state, "published_at"))
+            new = post_path(obj.slug, obj.published_at)
             if old and new and old != new:
                 with session.no_autoflush:
                     moved(old, new, "address change")

@@ -95,5 +95,24 @@ def import_wordpress_command(
     )
 
 
+@click.command("export-wordpress")
+@click.argument("out", type=click.Path(dir_okay=False, writable=True, path_type=Path))
+@click.option(
+    "--base-url",
+    default=None,
+    help="The site's public address used in the file's links (default: SITE_URL).",
+)
+def export_wordpress_command(out: Path, base_url: str | None) -> None:
+    """Write the whole site as a WordPress export (WXR 1.2) that WordPress can import."""
+    from flask import current_app
+
+    from app.importers.wordpress.exporter import export_wordpress
+
+    counts = export_wordpress(out, base_url or current_app.config.get("SITE_URL") or "")
+    summary = ", ".join(f"{n} {kind}" for kind, n in counts.items())
+    click.echo(f"Wrote {out}: {summary}.")
+
+
 def register(app) -> None:
     app.cli.add_command(import_wordpress_command)
+    app.cli.add_command(export_wordpress_command)

@@ -21,7 +21,7 @@ from urllib.parse import unquote, urlsplit
 from markdown_it import MarkdownIt
 
 from app.content.sanitize import sanitize_html
-from app.content.text import derive_excerpt, plain_text
+from app.content.text import plain_text
 
 # ---------------------------------------------------------------------------------------------
 # wpautop: a port of WordPress's wp-includes/formatting.php wpautop() (GPL-2.0-or-later), rule
@@ -168,7 +168,7 @@ class ConversionContext:
 @dataclass
 class Converted:
     html: str
-    excerpt_html: str = ""  # the part before <!--more-->, when there is one
+    teaser: str = ""  # the text before <!--more-->, when there is one (plain text)
     unknown_shortcodes: Counter[str] = field(default_factory=Counter)
     gallery_ids: list[int] = field(default_factory=list)
 
@@ -393,16 +393,49 @@ def to_html(content: str, *, post_id: int = 0, ctx: ConversionContext | None = N
     if more:
         marked = _MORE.search(text)
         if marked:
-            out.excerpt_html = sanitize_html(text[: marked.start()])
+            # Plain text only (templates escape it), so it needs no second sanitiser pass.
+            out.teaser = plain_text(text[: marked.start()])
         text = _MORE.sub("", text)
-    out.html = sanitize_html(text).strip()
+    out.html = sanitize_html(text)
+    if not blocks:
+        out.html = out.html.strip()
     return out
 
 
-def excerpt_text(excerpt_html: str, body_html: str) -> str:
-    """The stored excerpt: the author's teaser if there is one, else the first 55 words."""
-    teaser = plain_text(excerpt_html)
-    return teaser if teaser else derive_excerpt(body_html)
+@dataclass
+class Stored:
+    """What the importer stores for one body: HTML, editable source, teaser, odd shortcodes."""
+
+    html: str
+    source: str
+    teaser: str
+    unknown_shortcodes: Counter[str]
+
+
+def convert_for_storage(
+    content: str, post_id: int = 0, ctx: ConversionContext | None = None
+) -> Stored:
+    """Convert one body the way the importer stores it (picklable; runs in worker processes)."""
+    converted = to_html(content, post_id=post_id, ctx=ctx)
+    return Stored(
+        html=converted.html,
+        source=as_editable_source(converted.html),
+        teaser=converted.teaser,
+        unknown_shortcodes=converted.unknown_shortcodes,
+    )
+
+
+_worker_ctx: ConversionContext | None = None
+
+
+def init_worker(ctx: ConversionContext) -> None:
+    global _worker_ctx
+    _worker_ctx = ctx
+
+
+def convert_batch(bodies: list[tuple[int, str]]) -> list[Stored]:
+    """Worker-process entry: convert ``(old_id, content)`` pairs with the shared context."""
+    return [convert_for_storage(content, old_id, _worker_ctx) for old_id, content in bodies]
 
 
 # ---------------------------------------------------------------------------------------------
@@ -445,7 +478,8 @@ __all__: list[str] = [
     "ConversionContext",
     "Converted",
     "as_editable_source",
-    "excerpt_text",
+    "convert_batch",
+    "convert_for_storage",
     "original_file_key",
     "to_html",
     "wpautop",

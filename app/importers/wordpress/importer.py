@@ -15,8 +15,10 @@ from __future__ import annotations
 
 import hashlib
 import json
+import multiprocessing
+import os
 import time
-from collections import Counter, defaultdict
+from collections import Counter, defaultdict, deque
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
@@ -32,14 +34,15 @@ from app.content.redirects import MOVED, existing_sources, normalise_source, sou
 from app.content.settings import get_setting
 from app.content.slugs import first_free
 from app.content.taxonomy import default_category
-from app.content.text import plain_text, slugify
+from app.content.text import derive_excerpt, plain_text, slugify
 from app.extensions import db
 from app.importers.wordpress.content import (
     Attachment,
     ConversionContext,
-    as_editable_source,
-    excerpt_text,
-    to_html,
+    Stored,
+    convert_batch,
+    convert_for_storage,
+    init_worker,
 )
 from app.importers.wordpress.wxr import Author, Item, Term, WXRError, WXRReader, count_items
 from app.models import (
@@ -73,6 +76,7 @@ KINDS = (
 OUTCOMES = ("found", "imported", "updated", "unchanged", "skipped")
 UNTITLED = "(no title)"
 BATCH = 400
+POOL_THRESHOLD = 1000  # bodies; below this, starting worker processes costs more than it saves
 ZERO_DATE = "0000-00-00 00:00:00"
 STATUS_MAP = {
     "publish": PostStatus.PUBLISHED.value,
@@ -81,6 +85,10 @@ STATUS_MAP = {
     "pending": PostStatus.PENDING.value,
     "private": PostStatus.PRIVATE.value,
 }
+
+
+def convert_batch_with(bodies: list[tuple[int, str]], ctx: ConversionContext) -> list[Stored]:
+    return [convert_for_storage(content, old_id, ctx) for old_id, content in bodies]
 
 
 class ImportFailed(RuntimeError):
@@ -95,6 +103,7 @@ class Options:
     overwrite_local_edits: bool = False
     actor_label: str = "command line"
     timezone: str | None = None  # for dates the export gives only in local time
+    jobs: int = 0  # processes converting bodies; 0 = one per CPU (at most 4)
 
 
 @dataclass
@@ -568,27 +577,60 @@ class WordPressImport:
         self.post_slugs = set(db.session.scalars(select(Post.slug)))
         self.page_slugs = set(db.session.scalars(select(Page.slug)))
         self.default_category_id = default_category().id
-        batch: list[Item] = []
-        reader = WXRReader(self.path)
-        for entry in reader:
-            if not isinstance(entry, Item):
-                continue
-            self.progress(1)
-            if entry.post_type not in ("post", "page"):
-                continue
-            self.current = entry
-            batch.append(entry)
-            if len(batch) >= BATCH:
-                self._write_batch(batch)
-                batch = []
-        if batch:
-            self._write_batch(batch)
+        self._convert_and_write(scan)
 
-    def _write_batch(self, items: list[Item]) -> None:
-        posts_new: list[tuple[Item, dict, str]] = []
-        posts_changed: list[tuple[Item, dict, str, ImportedItem]] = []
-        pages_new: list[tuple[Item, dict, str]] = []
-        pages_changed: list[tuple[Item, dict, str, ImportedItem]] = []
+    def _convert_and_write(self, scan: _Scan) -> None:
+        """Read, plan and write posts in batches; bodies are converted in worker processes.
+
+        The main process parses and writes while workers run wpautop and the sanitiser on the
+        previous batches (the expensive part), so the two overlap. Small imports and
+        ``jobs=1`` convert inline.
+        """
+        bodies_total = sum(
+            1 for light in scan.items.values() if light.post_type in ("post", "page")
+        )
+        jobs = self.options.jobs or min(4, os.cpu_count() or 1)
+        pool = None
+        if jobs > 1 and bodies_total >= POOL_THRESHOLD:
+            context = multiprocessing.get_context("fork" if os.name == "posix" else None)
+            pool = context.Pool(jobs, initializer=init_worker, initargs=(self.ctx,))
+        pending: deque = deque()
+        try:
+            batch: list[Item] = []
+            for entry in WXRReader(self.path):
+                if not isinstance(entry, Item):
+                    continue
+                self.progress(1)
+                if entry.post_type not in ("post", "page"):
+                    continue
+                self.current = entry
+                batch.append(entry)
+                if len(batch) >= BATCH:
+                    pending.append(self._plan_and_convert(batch, pool))
+                    batch = []
+                    while len(pending) > (jobs if pool else 0):
+                        self._write_batch(*pending.popleft())
+            if batch:
+                pending.append(self._plan_and_convert(batch, pool))
+            while pending:
+                self._write_batch(*pending.popleft())
+        finally:
+            if pool is not None:
+                pool.terminate()
+                pool.join()
+
+    def _plan_and_convert(self, items: list[Item], pool):
+        plan = self._plan(items)
+        bodies = [(item.old_id, item.content) for item, *_rest in plan]
+        for item, *_rest in plan:
+            item.content = ""  # converted below; keeps memory flat while batches queue up
+        if pool is None:
+            return plan, convert_batch_with(bodies, self.ctx)
+        return plan, pool.apply_async(convert_batch, (bodies,))
+
+    def _plan(self, items: list[Item]) -> list[tuple[Item, str, str, ImportedItem | None]]:
+        """Count and sort out a batch: what is unchanged, skipped, or to be written."""
+        plan: list[tuple[Item, str, str, ImportedItem | None]] = []
         known_posts = [
             self.mapping.get(("post", str(i.old_id))) for i in items if i.post_type == "post"
         ]
@@ -647,7 +689,19 @@ class WordPressImport:
                         {"kind": kind, "old_id": item.old_id, "title": item.title}
                     )
                     continue
-            row = self._row(item, status, model, known)
+            plan.append((item, status, checksum, known))
+        return plan
+
+    def _write_batch(self, plan: list, converted) -> None:
+        stored_list = converted if isinstance(converted, list) else converted.get()
+        posts_new: list[tuple[Item, dict, str]] = []
+        posts_changed: list[tuple[Item, dict, str, ImportedItem]] = []
+        pages_new: list[tuple[Item, dict, str]] = []
+        pages_changed: list[tuple[Item, dict, str, ImportedItem]] = []
+        for (item, status, checksum, known), stored in zip(plan, stored_list, strict=True):
+            self.current = item
+            model = Post if item.post_type == "post" else Page
+            row = self._row(item, status, model, known, stored)
             if row is None:
                 continue
             if model is Post:
@@ -672,9 +726,10 @@ class WordPressImport:
             db.session.execute(select(model.id, model.updated_at).where(model.id.in_(ids))).all()
         )
 
-    def _row(self, item: Item, status: str, model, known: ImportedItem | None) -> dict | None:
-        converted = to_html(item.content, post_id=item.old_id, ctx=self.ctx)
-        self.report.unknown_shortcodes.update(converted.unknown_shortcodes)
+    def _row(
+        self, item: Item, status: str, model, known: ImportedItem | None, stored: Stored
+    ) -> dict | None:
+        self.report.unknown_shortcodes.update(stored.unknown_shortcodes)
         title = item.title if item.title.strip() else UNTITLED
         when = self.clock.utc(item)
         slugs = self.post_slugs if model is Post else self.page_slugs
@@ -690,11 +745,11 @@ class WordPressImport:
             slugs.discard(current_slug)
         slug = first_free(slug[:190], slugs)
         slugs.add(slug)
-        body_html = converted.html
+        body_html = stored.html
         row = {
             "title": title[:300],
             "slug": slug,
-            "body_source": as_editable_source(body_html),
+            "body_source": stored.source,
             "body_html": body_html,
             "status": status,
             "language": self._language(item),
@@ -705,12 +760,10 @@ class WordPressImport:
             if author_id is None:
                 self.report.skip("posts", item.old_id, item.title, "it has no author")
                 return None
-            custom = plain_text(item.excerpt) or plain_text(converted.excerpt_html)
-            if not item.excerpt.strip() and converted.excerpt_html:
-                custom = plain_text(converted.excerpt_html)
+            custom = plain_text(item.excerpt) or stored.teaser
             row.update(
                 custom_excerpt=custom or None,
-                excerpt=custom or excerpt_text("", body_html),
+                excerpt=custom or derive_excerpt(body_html),
                 author_id=author_id,
                 published_at=when if status in PUBLIC_OR_PRIVATE else None,
                 created_at=when or self.now,
@@ -956,7 +1009,7 @@ class WordPressImport:
     # -- redirects ---------------------------------------------------------------------------------
 
     def _add_redirects(self, scan: _Scan) -> None:
-        from app.content.redirects import _post_path
+        from app.content.redirects import post_path
 
         wanted: dict[str, str] = {}
 
@@ -977,7 +1030,7 @@ class WordPressImport:
                     Post.id.in_(list(self.post_ids.values()))
                 )
             ):
-                post_rows[pid] = _post_path(slug, when)
+                post_rows[pid] = post_path(slug, when)
         pages = {p.id: p for p in db.session.scalars(select(Page))}
         for old_id, light in scan.items.items():
             if light.status not in published:
