@@ -119,3 +119,14 @@ def test_author_sets_a_password_in_the_post_form(app, client):
     assert 'value="board2024"' in edit
     client.post("/logout", data={"csrf_token": csrf_token_from(edit)})
     assert "Minutes text here." not in client.get(_url(app, post)).text
+
+
+def test_protected_pages_are_never_shared_or_revalidated(app, client):
+    post, url = _protected(app)
+    locked = client.get(url)
+    assert locked.headers["Cache-Control"] == "private, no-store"
+    assert "ETag" not in locked.headers
+    _submit(client, url, "open sesame", post.id)
+    unlocked = client.get(url)
+    assert SECRET_BODY in unlocked.text
+    assert unlocked.headers["Cache-Control"] == "private, no-store"

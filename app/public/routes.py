@@ -7,6 +7,7 @@ from flask import (
     abort,
     current_app,
     jsonify,
+    make_response,
     redirect,
     render_template,
     request,
@@ -186,17 +187,23 @@ def post_detail(year: int, month: str, day: str, slug: str):
 def _render_post(post: Post, is_public: bool, password_error: str = "", status: int = 200):
     previous_post, next_post = _neighbours(post) if is_public else (None, None)
     locked = is_locked(post, session, current_app.config["SECRET_KEY"])
-    response = render_template(
-        "public/post.html",
-        post=post,
-        is_preview=not is_public,
-        locked=locked,
-        password_error=password_error,
-        translations=translations_of(post),
-        previous_post=previous_post,
-        next_post=next_post,
+    response = make_response(
+        render_template(
+            "public/post.html",
+            post=post,
+            is_preview=not is_public,
+            locked=locked,
+            password_error=password_error,
+            translations=translations_of(post),
+            previous_post=previous_post,
+            next_post=next_post,
+        ),
+        status,
     )
-    return response, status
+    if post.password:
+        # Locked for one visitor, open for another: never a shared or revalidated copy.
+        response.headers["Cache-Control"] = "private, no-store"
+    return response
 
 
 def _password_limit() -> str:

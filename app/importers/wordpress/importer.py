@@ -28,6 +28,7 @@ from zoneinfo import ZoneInfo
 
 from sqlalchemy import delete, insert, select, update
 
+from app.caching.generation import register_private_model
 from app.content.pages import RESERVED_SLUGS, page_path
 from app.content.publishing import PUBLIC_OR_PRIVATE
 from app.content.redirects import MOVED, existing_sources, normalise_source, source_from_url
@@ -61,6 +62,10 @@ from app.models import (
     post_tags,
     utcnow,
 )
+
+# The import's bookkeeping never shows on public pages (what it imports bumps the generation).
+register_private_model(ImportRun)
+register_private_model(ImportedItem)
 
 KINDS = (
     "authors",
