@@ -159,15 +159,25 @@ def child(export: str, database_url: str) -> None:
     with app.app_context():
         db.drop_all()
         db.create_all()
+        cpu_before = _cpu_seconds()
         started = time.perf_counter()
         report = import_wordpress(export)
         seconds = time.perf_counter() - started
+        cpu = _cpu_seconds() - cpu_before
         posts = report.counts["posts"]["imported"]
     peak_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
-    print(f"{seconds:.3f} {posts} {peak_mb:.1f}")
+    workers_mb = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024
+    print(f"{seconds:.3f} {cpu:.3f} {posts} {peak_mb:.1f} {workers_mb:.1f}")
 
 
-def run(export: Path, database_url: str) -> tuple[float, int, float]:
+def _cpu_seconds() -> float:
+    """CPU time of this process and its (finished) worker processes."""
+    own = resource.getrusage(resource.RUSAGE_SELF)
+    workers = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return own.ru_utime + own.ru_stime + workers.ru_utime + workers.ru_stime
+
+
+def run(export: Path, database_url: str) -> tuple[float, float, int, float, float]:
     result = subprocess.run(  # noqa: S603 (our own script, fixed arguments)
         [sys.executable, __file__, "--child", str(export), database_url],
         capture_output=True,
@@ -176,8 +186,8 @@ def run(export: Path, database_url: str) -> tuple[float, int, float]:
     )
     if result.returncode != 0:
         sys.exit(f"import failed:\n{result.stderr[-3000:]}")
-    seconds, posts, peak = result.stdout.split()[-3:]
-    return float(seconds), int(posts), float(peak)
+    seconds, cpu, posts, peak, workers = result.stdout.split()[-5:]
+    return float(seconds), float(cpu), int(posts), float(peak), float(workers)
 
 
 def main() -> None:
@@ -203,11 +213,13 @@ def main() -> None:
         print("PostgreSQL: skipped (set BENCH_DATABASE_URL or TEST_DATABASE_URL)")
     for name, url in backends:
         for label, export, count in (("full", big, POSTS), ("quarter", small, POSTS // 4)):
-            seconds, posts, peak = run(export, url)
+            seconds, cpu, posts, peak, workers = run(export, url)
             print(
                 f"{name:<10} {label:<8} {count:>6} posts in {seconds:6.1f} s = "
-                f"{posts / seconds:6.0f} posts/s, peak RSS {peak:6.0f} MB"
+                f"{posts / seconds:5.0f} posts/s ({posts / cpu:5.0f} per CPU-second), "
+                f"peak RSS {peak:4.0f} MB (largest worker {workers:4.0f} MB)"
             )
+    print(f"load average while measuring: {os.getloadavg()[0]:.1f} ({os.cpu_count()} CPUs)")
 
 
 if __name__ == "__main__":

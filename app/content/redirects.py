@@ -209,13 +209,14 @@ def _old_value(state, name: str):
     return getattr(state.obj(), name)
 
 
-def post_path(slug: str, published_at) -> str | None:
+def post_path(slug: str, published_at, timezone: str | None = None) -> str | None:
+    """``/yyyy/mm/dd/slug/`` in the site's timezone (pass ``timezone`` to skip the lookup)."""
     from app.content.dates import to_site_time
     from app.content.settings import get_setting
 
     if not slug or published_at is None:
         return None
-    local = to_site_time(published_at, get_setting("site_timezone"))
+    local = to_site_time(published_at, timezone or get_setting("site_timezone"))
     return f"/{local.year}/{local.month:02d}/{local.day:02d}/{slug}/"
 
 

@@ -21,7 +21,7 @@ from urllib.parse import unquote, urlsplit
 from markdown_it import MarkdownIt
 
 from app.content.sanitize import sanitize_html
-from app.content.text import plain_text
+from app.content.text import derive_excerpt, plain_text
 
 # ---------------------------------------------------------------------------------------------
 # wpautop: a port of WordPress's wp-includes/formatting.php wpautop() (GPL-2.0-or-later), rule
@@ -409,6 +409,7 @@ class Stored:
     html: str
     source: str
     teaser: str
+    excerpt: str  # the first 55 words, for posts without a teaser or excerpt
     unknown_shortcodes: Counter[str]
 
 
@@ -421,6 +422,7 @@ def convert_for_storage(
         html=converted.html,
         source=as_editable_source(converted.html),
         teaser=converted.teaser,
+        excerpt=derive_excerpt(converted.html),
         unknown_shortcodes=converted.unknown_shortcodes,
     )
 

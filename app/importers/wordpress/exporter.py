@@ -230,6 +230,7 @@ def export_wordpress(out_path: str | Path, base_url: str = "") -> dict[str, int]
         categories, tags = writer.terms()
         counts["categories"], counts["tags"] = len(categories), len(tags)
         pages = {p.id: p for p in db.session.scalars(select(Page).order_by(Page.id))}
+        timezone = writer.timezone
         last_id = 0
         while True:
             batch = list(
@@ -251,7 +252,7 @@ def export_wordpress(out_path: str | Path, base_url: str = "") -> dict[str, int]
                     export_id=post_export_id(post.id),
                     title=post.title,
                     link=base_url.rstrip("/")
-                    + (post_path(post.slug, post.published_at or post.created_at) or "/"),
+                    + (post_path(post.slug, post.published_at or post.created_at, timezone) or "/"),
                     creator=logins.get(post.author_id, ""),
                     content=_body(post.body_html),
                     excerpt=post.custom_excerpt or "",

@@ -35,8 +35,15 @@ from app.content.redirects import MOVED, existing_sources, normalise_source, sou
 from app.content.settings import get_setting
 from app.content.slugs import first_free
 from app.content.taxonomy import default_category
-from app.content.text import derive_excerpt, plain_text, slugify
+from app.content.text import plain_text, slugify
 from app.extensions import db
+from app.importers.wordpress.attachments import (
+    MediaLibrary,
+    MissingFile,
+    find_file,
+    media_available,
+    relative_upload_path,
+)
 from app.importers.wordpress.content import (
     Attachment,
     ConversionContext,
@@ -44,6 +51,7 @@ from app.importers.wordpress.content import (
     convert_batch,
     convert_for_storage,
     init_worker,
+    original_file_key,
 )
 from app.importers.wordpress.wxr import Author, Item, Term, WXRError, WXRReader, count_items
 from app.models import (
@@ -314,6 +322,9 @@ class WordPressImport:
     def _remove_written_files(self) -> None:
         for path in self.written_files:
             path.unlink(missing_ok=True)
+        media = getattr(self, "media", None)
+        if media is not None:
+            media.remove_written_files()
 
     def _run(self) -> None:
         scan = self._scan()
@@ -324,6 +335,7 @@ class WordPressImport:
         self.mapping = self._load_mapping()
         self.new_mappings: list[dict] = []
         self.redirects: dict[str, str] = {}
+        self.written_items: set[int] = set()
         self._import_authors(scan)
         self._import_terms(scan)
         self.ctx = self._import_attachments(scan)
@@ -333,6 +345,11 @@ class WordPressImport:
         self._add_redirects(scan)
         self._save_mappings()
         db.session.flush()
+        if self.media is not None and self.media_ids:
+            self.media.track_usages(
+                [pid for old, pid in self.post_ids.items() if old in self.written_items],
+                [pid for old, pid in self.page_ids.items() if old in self.written_items],
+            )
 
     # -- pass 1 -----------------------------------------------------------------------------
 
@@ -553,25 +570,76 @@ class WordPressImport:
     # -- attachments ------------------------------------------------------------------------------
 
     def _import_attachments(self, scan: _Scan) -> ConversionContext:
+        """Files from ``--uploads`` become media items; references to them are rewritten."""
         ctx = ConversionContext()
+        self.media_ids: dict[int, int] = {}
+        self.media_urls: dict[int, str] = {}
+        library = MediaLibrary() if media_available() else None
+        self.media = library
         for old_id, item in scan.attachments.items():
+            self.current = item
             self.report.count("attachments", "found")
-            ctx.attachments[old_id] = Attachment(
+            attachment = Attachment(
                 url=item.attachment_url,
                 title=item.title,
                 alt=item.meta.get("_wp_attachment_image_alt", ""),
                 caption=item.excerpt,
             )
+            ctx.attachments[old_id] = attachment
             if item.post_parent:
                 ctx.attachments_by_parent.setdefault(item.post_parent, []).append(old_id)
-            self.report.skip(
-                "attachments",
-                old_id,
-                item.title,
-                "not imported: the media library is not available yet (references keep the "
-                "old file address)",
-            )
+            stored = self._store_attachment(library, item)
+            if stored is None:
+                continue
+            attachment.url = stored.url
+            attachment.thumbnail_url = stored.thumbnail_url
+            self.media_ids[old_id] = stored.media_id
+            self.media_urls[old_id] = stored.url
+            ctx.file_urls[original_file_key(item.attachment_url)] = stored.url
+        self.current = None
         return ctx
+
+    def _store_attachment(self, library: MediaLibrary | None, item: Item):
+        title = item.title or relative_upload_path(item)
+        if library is None:
+            self.report.skip(
+                "attachments", item.old_id, title, "the media library is not available"
+            )
+            return None
+        checksum = _checksum(
+            item.attachment_url, item.title, item.excerpt, sorted(item.meta.items())
+        )
+        known = self.mapping.get(("attachment", str(item.old_id)))
+        if known is not None:
+            stored = library.existing(known.local_id)
+            if stored is not None:
+                self.report.count("attachments", "unchanged")
+                return stored
+        if self.options.uploads is None:
+            self.report.skip(
+                "attachments", item.old_id, title,
+                "no --uploads folder given (references keep the old file address)",
+            )  # fmt: skip
+            return None
+        try:
+            path = find_file(self.options.uploads, item)
+        except MissingFile as missing:
+            self.report.skip("attachments", item.old_id, title, str(missing))
+            return None
+        if self.options.dry_run:
+            self.report.count("attachments", "imported")
+            return None
+        uploader_id = self.user_ids.get(_login(item.creator))
+        uploader = db.session.get(User, uploader_id) if uploader_id else None
+        try:
+            with db.session.begin_nested():
+                stored = library.store(path, item, uploader)
+        except library.library.MediaError as refused:
+            self.report.skip("attachments", item.old_id, title, f"refused: {refused}")
+            return None
+        self._remember("attachment", str(item.old_id), stored.media_id, checksum)
+        self.report.count("attachments", "imported")
+        return stored
 
     # -- posts and pages -------------------------------------------------------------------------
 
@@ -768,13 +836,18 @@ class WordPressImport:
             custom = plain_text(item.excerpt) or stored.teaser
             row.update(
                 custom_excerpt=custom or None,
-                excerpt=custom or derive_excerpt(body_html),
+                excerpt=custom or stored.excerpt,
                 author_id=author_id,
                 published_at=when if status in PUBLIC_OR_PRIVATE else None,
                 created_at=when or self.now,
                 sticky=item.is_sticky,
                 password=item.password or None,
             )
+            if self.media is not None:
+                thumbnail = item.meta.get("_thumbnail_id", "").strip()
+                row["featured_media_id"] = (
+                    self.media_ids.get(int(thumbnail)) if thumbnail.isdigit() else None
+                )
             if status in (PostStatus.PUBLISHED, PostStatus.PRIVATE) and row["published_at"] is None:
                 row["published_at"] = self.now
         else:
@@ -836,6 +909,7 @@ class WordPressImport:
         return tid
 
     def _flush_posts(self, new: list, changed: list) -> None:
+        self.written_items.update(item.old_id for item, *_rest in [*new, *changed])
         if new:
             ids = list(
                 db.session.scalars(
@@ -884,6 +958,7 @@ class WordPressImport:
         return row["status"]
 
     def _flush_pages(self, new: list, changed: list) -> None:
+        self.written_items.update(item.old_id for item, *_rest in [*new, *changed])
         if new:
             ids = list(
                 db.session.scalars(
@@ -1027,6 +1102,7 @@ class WordPressImport:
             wanted.setdefault(key, new)
 
         base_path = urlsplit(self.site_url).path.rstrip("/")
+        timezone = get_setting("site_timezone")
         published = {"publish"}
         post_rows = {}
         if self.post_ids:
@@ -1035,7 +1111,7 @@ class WordPressImport:
                     Post.id.in_(list(self.post_ids.values()))
                 )
             ):
-                post_rows[pid] = post_path(slug, when)
+                post_rows[pid] = post_path(slug, when, timezone)
         pages = {p.id: p for p in db.session.scalars(select(Page))}
         for old_id, light in scan.items.items():
             if light.status not in published:
@@ -1066,7 +1142,7 @@ class WordPressImport:
             ):
                 page = pages.get(self.page_ids[item.post_parent])
                 new = page_path(page, pages) if page else None
-            new = new or item.attachment_url or None
+            new = new or self.media_urls.get(old_id) or item.attachment_url or None
             if new:
                 add(item.link, new)
                 add(normalise_source(base_path + "/", {"attachment_id": str(old_id)}), new)

@@ -128,6 +128,11 @@ def _int(value: str) -> int:
 
 
 _PROLOG_LIMIT = 1 << 16
+_CHANNEL_TAGS = (
+    "item", "title", "link", "description", "language",
+    "{*}author", "{*}category", "{*}tag", "{*}term",
+    "{*}wxr_version", "{*}base_site_url", "{*}base_blog_url",
+)  # fmt: skip
 
 
 def _check_prolog(stream: BinaryIO) -> None:
@@ -292,9 +297,12 @@ class WXRReader:
             yield from self._entries(stream)
 
     def _entries(self, stream: BinaryIO) -> Iterator[Entry]:
+        # Events only for the channel's own children (and their look-alikes inside items,
+        # skipped below): lxml then does the rest of the work in C.
         context = etree.iterparse(
             stream,
-            events=("start", "end"),
+            events=("end",),
+            tag=_CHANNEL_TAGS,
             resolve_entities=False,
             load_dtd=False,
             dtd_validation=False,
@@ -303,42 +311,42 @@ class WXRReader:
             remove_comments=True,
             remove_pis=True,
         )
-        depth = 0
-        seen_root = False
-        version_ns = ""
+        checked = False
         try:
-            for event, element in context:
-                if event == "start":
-                    depth += 1
-                    if not seen_root:
-                        seen_root = True
-                        docinfo = element.getroottree().docinfo
-                        if docinfo.doctype or docinfo.internalDTD is not None:
-                            raise WXRError("The file declares a DOCTYPE; refusing to read it.")
-                        if _local(element.tag)[1] != "rss":
-                            raise WXRError(
-                                "This is not a WordPress export (WXR): its root element is "
-                                f"<{_local(element.tag)[1]}>, not <rss>."
-                            )
-                    continue
-                depth -= 1
+            for _event, element in context:
+                if not checked:
+                    self._check_root(element.getroottree())
+                    checked = True
+                parent = element.getparent()
+                if parent is None or parent.tag != "channel":
+                    continue  # an item's own <title>, <link>, <category> ...
                 ns, name = _local(element.tag)
-                kind = _kind(ns)
-                if kind == "wp" and not version_ns:
-                    version_ns = ns
-                if depth == 2:  # direct children of <channel>
-                    entry = self._channel_child(element, kind, name)
-                    if entry is not None:
-                        yield entry
-                    element.clear()
-                    parent = element.getparent()
-                    while element.getprevious() is not None and parent is not None:
-                        del parent[0]
+                entry = self._channel_child(element, _kind(ns), name)
+                if entry is not None:
+                    yield entry
+                element.clear()
+                while element.getprevious() is not None:
+                    del parent[0]
         except etree.XMLSyntaxError as error:
             raise WXRError(f"The XML is broken {self._where()}: {error.msg}") from error
-        if not seen_root:
-            raise WXRError("The file is empty.")
-        if not self.channel.wxr_version and not version_ns:
+        if not checked:
+            root = getattr(context, "root", None)
+            if root is None:
+                raise WXRError("The file is empty.")
+            self._check_root(root.getroottree())
+
+    @staticmethod
+    def _check_root(tree) -> None:
+        docinfo = tree.docinfo
+        if docinfo.doctype or docinfo.internalDTD is not None:
+            raise WXRError("The file declares a DOCTYPE; refusing to read it.")
+        root = tree.getroot()
+        name = _local(root.tag)[1]
+        if name != "rss":
+            raise WXRError(
+                f"This is not a WordPress export (WXR): its root element is <{name}>, not <rss>."
+            )
+        if not any(_WP_NS.match(ns or "") for ns in root.nsmap.values()):
             raise WXRError(
                 "This is an RSS file but not a WordPress export: it has no wordpress.org/export "
                 "namespace."
