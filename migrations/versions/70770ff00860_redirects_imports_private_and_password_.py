@@ -1,7 +1,7 @@
 """redirects, imports, private and password posts
 
 Revision ID: 70770ff00860
-Revises: c4e8a2b6d0f3
+Revises: 24b7e913c5a9
 Create Date: 2026-11-27 13:56:03.052324
 
 """
@@ -11,7 +11,7 @@ import sqlalchemy as sa
 
 # revision identifiers, used by Alembic.
 revision = '70770ff00860'
-down_revision = 'c4e8a2b6d0f3'
+down_revision = '24b7e913c5a9'
 branch_labels = None
 depends_on = None
 
