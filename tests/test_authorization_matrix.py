@@ -73,6 +73,7 @@ MATRIX: dict[str, tuple[Probe, ...]] = {
         Probe("GET", "/admin/posts/{post}/delete", editors(200)),
         Probe("POST", "/admin/posts/{post}/delete", editors(302)),
     ),
+    "admin.render_preview": (Probe("POST", "/admin/preview", staff(200), {"body": "**Hi**"}),),
     "admin.settings": (
         Probe("GET", "/admin/settings", admins(200)),
         Probe("POST", "/admin/settings", admins(200)),

@@ -31,7 +31,7 @@ from wtforms.validators import (
 from wtforms.widgets import CheckboxInput, ListWidget
 
 from app.auth.forms import NewPasswordMixin
-from app.content.languages import is_valid_language
+from app.content.languages import is_valid_language, normalise_language
 from app.models import PostStatus, Role
 
 SLUG_PATTERN = r"^[a-z0-9]+(?:-[a-z0-9]+)*$"
@@ -140,8 +140,8 @@ class SettingsForm(FlaskForm):
     )
     site_language = StringField(
         "Default language",
-        validators=[DataRequired(), Regexp(r"^[a-zA-Z]{2,3}(-[a-zA-Z0-9]{2,8})*$")],
-        description="A language code such as en, de, fr or fa.",
+        validators=[DataRequired(), Length(max=35)],
+        description="A BCP 47 language tag such as en, de, fr, fa or pt-BR.",
     )
     posts_per_page = IntegerField(
         "Posts per page", validators=[DataRequired(), NumberRange(min=1, max=100)]
@@ -185,6 +185,15 @@ class SettingsForm(FlaskForm):
         ids = self.featured_category_ids()
         if len(ids) != len(set(ids)):
             raise ValidationError("Each category can be featured only once.")
+
+    def validate_site_language(self, field) -> None:
+        """Only a BCP 47 tag Babel knows; stored in its canonical spelling (``pt_br`` -> ``pt-BR``)."""
+        try:
+            field.data = normalise_language(field.data or "")
+        except ValueError:
+            raise ValidationError(
+                "Unknown language tag. Use a BCP 47 tag such as en, de, fa or pt-BR."
+            ) from None
 
     def validate_site_timezone(self, field) -> None:
         if field.data not in available_timezones():
