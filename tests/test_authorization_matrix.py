@@ -73,6 +73,10 @@ MATRIX: dict[str, tuple[Probe, ...]] = {
         Probe("GET", "/admin/posts/{post}/delete", editors(200)),
         Probe("POST", "/admin/posts/{post}/delete", editors(302)),
     ),
+    "admin.bulk_posts": (
+        # First step: the confirmation page (someone else's post is listed as left alone).
+        Probe("POST", "/admin/posts/bulk", staff(200), {"action": "draft", "post_ids": "{post}"}),
+    ),
     "admin.render_preview": (Probe("POST", "/admin/preview", staff(200), {"body": "**Hi**"}),),
     "admin.settings": (
         Probe("GET", "/admin/settings", admins(200)),

@@ -9,7 +9,7 @@ from wtforms import SelectChoice
 from app.accounts.two_factor import REQUIRE_SETTING, two_factor_required
 from app.admin.forms import ConfirmForm, PostForm, SettingsForm
 from app.auth.sessions import current_actor
-from app.content import listing
+from app.content import dashboard, listing
 from app.content.audit import record
 from app.content.dates import from_site_time, to_site_time
 from app.content.languages import language_choices, normalise_language
@@ -27,7 +27,7 @@ from app.content.settings import all_settings, get_setting, save_settings
 from app.content.taxonomy import category_tree, parse_tag_list
 from app.extensions import db
 from app.media.library import featured_image_choices, images_missing_alt
-from app.models import Post, PostStatus
+from app.models import Post
 
 bp = Blueprint("admin", __name__)
 
@@ -68,20 +68,16 @@ def get_post_or_abort(post_id: int, action: str) -> Post:
 @bp.route("/")
 def posts():
     status = request.args.get("status", "")
-    query = (
-        db.select(Post)
-        .options(joinedload(Post.author), *listing.card_columns())
-        .order_by(Post.created_at.desc(), Post.id.desc())
-    )
-    if status in {s.value for s in PostStatus}:
-        query = query.where(Post.status == status)
-    else:
+    if status not in dashboard.FILTER_LABELS:
         status = ""
+    search = request.args.get("q", "").strip()[:200]
     # Index-backed (created_at, id) and no count of every post: flat at any size.
     page = request.args.get("page", 1, type=int)
     if page < 1:
         abort(404)
-    pagination = listing.paginate(query, page, current_app.config["ADMIN_POSTS_PER_PAGE"])
+    pagination = listing.paginate(
+        dashboard.post_list_query(status, search), page, current_app.config["ADMIN_POSTS_PER_PAGE"]
+    )
     if page > 1 and not pagination.items:
         abort(404)
     return render_template(
@@ -89,8 +85,12 @@ def posts():
         pagination=pagination,
         posts=pagination.items,
         status=status,
-        statuses=list(PostStatus),
-        status_labels=STATUS_LABELS,
+        search=search,
+        filters=dashboard.FILTER_LABELS,
+        status_label=dashboard.status_label,
+        status_key=dashboard.status_key,
+        bulk_actions=dashboard.BULK_ACTIONS,
+        categories=category_tree(),
     )
 
 
