@@ -3,6 +3,8 @@ keep long words inside a 360 px phone screen."""
 
 from __future__ import annotations
 
+import re
+
 import pytest
 
 from tests.factories import make_category, make_post, make_user
@@ -154,3 +156,88 @@ def test_long_words_never_widen_a_360px_page(live_server, chromium):
             problems[path] = result
     context.close()
     assert problems == {}
+
+
+def test_autosave_every_30_seconds_is_offered_back_in_another_session(live_server, chromium):
+    app, base = live_server
+    with app.app_context():
+        writer = make_user(email="writer@example.org", password=PASSWORD)
+        post = make_post(writer, title="Live title", body="Live text.", status="draft")
+        post_id = post.id
+    first = chromium.new_context()
+    page = first.new_page()
+    page.set_default_timeout(10_000)
+    page.clock.install()
+    _log_in(page, base, "writer@example.org")
+    page.goto(f"{base}/admin/posts/{post_id}/edit")
+    page.get_by_label("Body (Markdown)").fill("Live text.\n\nA paragraph typed, never saved.")
+    status = page.locator(".editor__autosave")
+    expect(status).to_be_empty()
+    page.clock.run_for(31_000)  # the 30-second autosave timer fires
+    expect(status).to_contain_text("Draft copy saved at")
+
+    # Leaving with unsaved changes asks first.
+    dialogs = []
+
+    def answer(dialog):
+        dialogs.append(dialog.type)
+        dialog.dismiss()  # stay on the page
+
+    page.on("dialog", answer)
+    page.get_by_role("link", name="Posts", exact=True).click()
+    page.wait_for_timeout(300)
+    assert dialogs == ["beforeunload"]
+    expect(page).to_have_url(f"{base}/admin/posts/{post_id}/edit")
+    first.close()
+
+    with app.app_context():
+        from app.extensions import db
+        from app.models import Post
+
+        assert db.session.get(Post, post_id).body_source == "Live text."  # live post untouched
+
+    second = chromium.new_context()  # another browser: no local copy, only the server's
+    page = second.new_page()
+    page.set_default_timeout(10_000)
+    _log_in(page, base, "writer@example.org")
+    page.goto(f"{base}/admin/posts/{post_id}/edit")
+    page.get_by_role("link", name="Restore the autosaved copy").click()
+    expect(page.get_by_label("Body (Markdown)")).to_have_value(
+        "Live text.\n\nA paragraph typed, never saved."
+    )
+    page.get_by_role("button", name="Save").click()
+    expect(page.get_by_text("Post saved.")).to_be_visible()
+    expect(page.get_by_role("link", name="Restore the autosaved copy")).to_have_count(0)
+    second.close()
+
+
+def test_an_expired_session_loses_no_text(live_server, chromium):
+    app, base = live_server
+    with app.app_context():
+        make_user(email="writer@example.org", password=PASSWORD)
+    context = chromium.new_context()
+    page = context.new_page()
+    page.set_default_timeout(10_000)
+    _log_in(page, base, "writer@example.org")
+    page.goto(f"{base}/admin/posts/new")
+    page.get_by_label("Title").fill("Written while the session ran out")
+    page.get_by_label("Body (Markdown)").fill("Two thousand careful words.")
+    context.clear_cookies()  # the session ends (expiry, logout elsewhere ...)
+    page.get_by_role("button", name="Save").click()
+
+    page.wait_for_url(re.compile(r"/login\?next=(%2F|/)admin(%2F|/)posts(%2F|/)new$"))
+    expect(page.get_by_text("Your session had ended")).to_be_visible()
+    page.get_by_label("Email").fill("writer@example.org")
+    page.get_by_label("Password").fill(PASSWORD)
+    page.get_by_role("button", name="Log in").click()
+    page.wait_for_url(f"{base}/admin/posts/new")  # back at the form
+
+    page.get_by_role("button", name="Restore that text").click()
+    expect(page.get_by_label("Title")).to_have_value("Written while the session ran out")
+    expect(page.get_by_label("Body (Markdown)")).to_have_value("Two thousand careful words.")
+    page.get_by_role("button", name="Save").click()
+    expect(page.get_by_text("Post created.")).to_be_visible()
+    # Once saved, the browser's copy is not offered again.
+    page.goto(f"{base}/admin/posts/new")
+    expect(page.get_by_role("button", name="Restore that text")).to_have_count(0)
+    context.close()

@@ -2,18 +2,22 @@
 
 from __future__ import annotations
 
+import re
+
 from flask import abort, flash, jsonify, redirect, render_template, request, url_for
 from flask_login import current_user
+from flask_wtf.csrf import CSRFError
 
+from app.admin import desk_support as desk
 from app.admin.forms import ConfirmForm
 from app.admin.routes import bp
 from app.auth.sessions import current_actor
-from app.content import dashboard
+from app.content import dashboard, revisions
 from app.content.languages import rtl_language_subtags
 from app.content.permissions import can
 from app.content.rendering import render_markdown
 from app.extensions import db
-from app.models import Category
+from app.models import Category, Page, Post
 
 PREVIEW_MAX_CHARS = 200_000  # the body field's own limit
 
@@ -80,3 +84,129 @@ def bulk_posts():
             "error",
         )
     return redirect(url_for("admin.posts"))
+
+
+# ---- revisions ---------------------------------------------------------------------------------
+
+
+def _item_or_abort(kind: str, item_id: int) -> Post | Page:
+    model = Post if kind == "posts" else Page
+    item = db.session.get(model, item_id)
+    if item is None:
+        abort(404)
+    allowed = (
+        can(current_user, "edit_post", item) if model is Post else can(current_user, "manage_pages")
+    )
+    if not allowed:
+        abort(403)
+    return item
+
+
+def _edit_url(kind: str, item: Post | Page) -> str:
+    if kind == "posts":
+        return url_for("admin.edit_post", post_id=item.id)
+    return url_for("admin.edit_page", page_id=item.id)
+
+
+@bp.route("/<any(posts, pages):kind>/<int:item_id>/revisions")
+def item_revisions(kind: str, item_id: int):
+    item = _item_or_abort(kind, item_id)
+    return render_template(
+        "admin/revisions.html",
+        kind=kind,
+        item=item,
+        revisions=revisions.revisions_of(item),
+        edit_url=_edit_url(kind, item),
+        form=ConfirmForm(),
+    )
+
+
+@bp.route("/<any(posts, pages):kind>/<int:item_id>/revisions/compare")
+def compare_revisions(kind: str, item_id: int):
+    item = _item_or_abort(kind, item_id)
+    older = request.args.get("a", "")
+    newer = request.args.get("b", "")
+    a = revisions.get_revision(item, int(older)) if older.isdigit() else None
+    b = revisions.get_revision(item, int(newer)) if newer.isdigit() else None
+    if a is None or b is None:
+        abort(404)
+    if a.id > b.id:
+        a, b = b, a
+    return render_template(
+        "admin/revision_compare.html",
+        kind=kind,
+        item=item,
+        a=a,
+        b=b,
+        title_diff=a.title != b.title,
+        diff=revisions.diff_table(a.body_source, b.body_source, f"#{a.id}", f"#{b.id}"),
+        excerpt_diff=a.excerpt != b.excerpt,
+        edit_url=_edit_url(kind, item),
+        form=ConfirmForm(),
+    )
+
+
+@bp.route(
+    "/<any(posts, pages):kind>/<int:item_id>/revisions/<int:revision_id>/restore",
+    methods=["POST"],
+)
+def restore_revision(kind: str, item_id: int, revision_id: int):
+    item = _item_or_abort(kind, item_id)
+    if not ConfirmForm().validate_on_submit():
+        abort(400)
+    revision = revisions.get_revision(item, revision_id)
+    if revision is None:
+        abort(404)
+    revisions.restore_revision(item, revision, current_user)
+    db.session.commit()
+    flash(f"Revision #{revision.id} restored; it is now the current text.", "success")
+    return redirect(_edit_url(kind, item))
+
+
+# ---- autosave ----------------------------------------------------------------------------------
+
+
+@bp.route("/autosave/<any(post, page):kind>/<target>", methods=["POST"])
+def autosave(kind: str, target: str):
+    """Keep the form's unsaved text server-side for this user; the live post is untouched."""
+    item = None
+    if target != "new":
+        if not target.isdigit():
+            abort(404)
+        item = _item_or_abort(kind + "s", int(target))
+    elif not (
+        can(current_user, "create_post") if kind == "post" else can(current_user, "manage_pages")
+    ):
+        abort(403)
+    version = request.form.get("version", "")
+    copy = revisions.store_autosave(
+        current_user,
+        revisions.autosave_key(kind, item.id if item else None),
+        request.form.to_dict(),
+        int(version) if version.isdigit() else None,
+    )
+    db.session.commit()
+    return jsonify(saved=True, saved_at_local=desk.local_time(copy))
+
+
+# ---- an ended session while writing ------------------------------------------------------------
+
+WRITING_FORM = re.compile(r"^/admin/(posts|pages)/(new|\d+/edit)$")
+
+
+@bp.app_errorhandler(CSRFError)
+def csrf_failed(error: CSRFError):
+    """A writer whose session ended gets the login page, then their form back (editor.js kept
+    the text in the browser and offers it there); any other CSRF failure is a plain 400."""
+    if (
+        request.method == "POST"
+        and not current_user.is_authenticated
+        and WRITING_FORM.match(request.path)
+    ):
+        flash(
+            "Your session had ended, so nothing was saved. Log in again: your text is kept in "
+            "this browser and offered back on the form.",
+            "error",
+        )
+        return redirect(url_for("auth.login", next=request.path))
+    return render_template("errors/error.html", error=error, retry_after=None), 400

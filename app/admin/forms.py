@@ -28,7 +28,7 @@ from wtforms.validators import (
     Regexp,
     ValidationError,
 )
-from wtforms.widgets import CheckboxInput, ListWidget
+from wtforms.widgets import CheckboxInput, HiddenInput, ListWidget
 
 from app.auth.forms import NewPasswordMixin
 from app.content.languages import is_valid_language, normalise_language
@@ -113,6 +113,8 @@ class PostForm(FlaskForm):
         description="The post's canonical link will point here.",
     )
     source_published_on = DateField("Originally published on", validators=[Optional()])
+    # The version of the post this form was loaded from: saving over a newer one is a conflict.
+    version = IntegerField(widget=HiddenInput(), validators=[Optional()])
     save = SubmitField("Save")
     preview = SubmitField("Preview")
 
@@ -145,6 +147,14 @@ class SettingsForm(FlaskForm):
     )
     posts_per_page = IntegerField(
         "Posts per page", validators=[DataRequired(), NumberRange(min=1, max=100)]
+    )
+    revisions_to_keep = IntegerField(
+        "Revisions to keep per post or page",
+        default=0,
+        validators=[Optional(), NumberRange(min=0, max=10_000)],
+        filters=[lambda value: value or 0],
+        description="0 keeps every revision. A number keeps only that many newest ones; older "
+        "ones are deleted at the next save.",
     )
     require_two_factor_for_editors = BooleanField(
         "Require two-factor sign-in for editors and admins",

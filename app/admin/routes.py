@@ -4,12 +4,14 @@ from flask import Blueprint, abort, current_app, flash, redirect, render_templat
 from flask_login import current_user, login_required
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import joinedload
+from sqlalchemy.orm.exc import StaleDataError
 from wtforms import SelectChoice
 
 from app.accounts.two_factor import REQUIRE_SETTING, two_factor_required
+from app.admin import desk_support as desk
 from app.admin.forms import ConfirmForm, PostForm, SettingsForm
 from app.auth.sessions import current_actor
-from app.content import dashboard, listing
+from app.content import dashboard, listing, revisions
 from app.content.audit import record
 from app.content.dates import from_site_time, to_site_time
 from app.content.languages import language_choices, normalise_language
@@ -99,6 +101,7 @@ def new_post():
     form = PostForm()
     if request.method == "GET":
         form.language.data = get_setting("site_language")
+        desk.fill_from_autosave(form, current_user, None)
     _offer_choices(form, post=None)
     return _handle_post_form(form, post=None)
 
@@ -117,6 +120,8 @@ def edit_post(post_id: int):
         if post.published_at is not None:
             local = to_site_time(post.published_at, get_setting("site_timezone"))
             form.published_at.data = local.replace(tzinfo=None)
+        form.version.data = post.version
+        desk.fill_from_autosave(form, current_user, post)
     return _handle_post_form(form, post=post)
 
 
@@ -182,19 +187,26 @@ def _handle_post_form(form: PostForm, post: Post | None):
         else:
             draft = _draft_from_form(form)
             old_status = post.status if post else None
-            if post is None:
-                saved = create_post(current_user, draft)
-                message = "Post created."
-            else:
-                saved = apply_draft(post, draft)
-                message = "Post saved."
-            db.session.flush()
-            record_status_change(saved, old_status, current_actor())
             try:
+                if post is None:
+                    saved = create_post(current_user, draft)
+                    message = "Post created."
+                else:
+                    revisions.check_version(post, form.version.data)
+                    saved = apply_draft(post, draft)
+                    revisions.bump_version(saved)
+                    message = "Post saved."
+                db.session.flush()
+                record_status_change(saved, old_status, current_actor())
+                revisions.record_revision(saved, current_user)
+                revisions.discard_autosave(current_user, desk.post_autosave_key(post))
                 db.session.commit()
             except IntegrityError:
                 db.session.rollback()
                 form.slug.errors.append("Another post already uses this slug.")
+            except (revisions.ConflictError, StaleDataError):
+                db.session.rollback()
+                return desk.render_conflict(form, post.id)
             else:
                 flash(message, "success")
                 warn_about_missing_alt(draft.body_source, draft.featured_media_id)
@@ -207,6 +219,7 @@ def _handle_post_form(form: PostForm, post: Post | None):
         post=post,
         preview_html=preview_html,
         published_at=post.published_at if post else None,
+        autosave=desk.offered_autosave(current_user, post) if request.method == "GET" else None,
     )
 
 

@@ -259,9 +259,10 @@
       fetch(url, { method: "POST", body: payload(), credentials: "same-origin",
         headers: { "X-CSRFToken": csrfToken(form), "Accept": "application/json" } })
         .then(function (response) {
-          if (response.status === 401 || response.redirected) {
+          if (response.status === 401 || response.status === 400 || response.redirected) {
             lastAutosaved = null;
-            status.textContent = "Your session has ended. Saving will ask you to log in again; your text is kept.";
+            status.textContent = "Your session seems to have ended. Your text is kept in this " +
+              "browser: save, log in again when asked, and it is offered back.";
             return null;
           }
           if (!response.ok) { throw new Error(String(response.status)); }
@@ -293,9 +294,76 @@
     return { autosave: autosave };
   }
 
+  /* ---------- a copy in this browser, for when the session ends before saving ---------- */
+  var LOCAL_FIELDS = ["title", "body", "excerpt", "tags", "slug"];
+
+  function readFields(form) {
+    var fields = {};
+    LOCAL_FIELDS.forEach(function (name) {
+      var input = form.elements.namedItem(name);
+      if (input && typeof input.value === "string") { fields[name] = input.value; }
+    });
+    return fields;
+  }
+
+  function sameFields(a, b, names) {
+    return (names || LOCAL_FIELDS).every(function (name) { return (a[name] || "") === (b[name] || ""); });
+  }
+
+  function setupLocalCopy(form) {
+    var key = form.getAttribute("data-local-key");
+    var store;
+    try { store = window.localStorage; store.getItem(key); } catch (e) { return; }
+    if (!key) { return; }
+    var loaded = readFields(form);
+    // A new post's copy is obsolete once the created post shows the same text.
+    var newKey = key.replace(/-\d+$/, "-new");
+    [key, newKey].forEach(function (k) {
+      var raw = store.getItem(k);
+      // (The slug is filled in on saving, so only the writer's text decides.)
+      if (raw && sameFields(JSON.parse(raw).fields || {}, loaded, ["title", "body"])) { store.removeItem(k); }
+    });
+
+    var raw = store.getItem(key);
+    if (raw) {
+      var copy = JSON.parse(raw);
+      var offer = el("div", { "class": "autosave-offer autosave-offer--local", role: "note" });
+      offer.appendChild(el("p", {}, "This browser kept text from " +
+        new Date(copy.at).toLocaleString() + " that was never saved (for example because your " +
+        "session ended)."));
+      var restore = el("button", { type: "button", "class": "button" }, "Restore that text");
+      var discard = el("button", { type: "button", "class": "button button--secondary" }, "Discard it");
+      offer.appendChild(restore);
+      offer.appendChild(document.createTextNode(" "));
+      offer.appendChild(discard);
+      form.insertBefore(offer, form.firstChild);
+      restore.addEventListener("click", function () {
+        LOCAL_FIELDS.forEach(function (name) {
+          var input = form.elements.namedItem(name);
+          if (input && name in copy.fields) {
+            input.value = copy.fields[name];
+            input.dispatchEvent(new Event("input", { bubbles: true }));
+          }
+        });
+        offer.remove();
+      });
+      discard.addEventListener("click", function () { store.removeItem(key); offer.remove(); });
+    }
+
+    var timer = null;
+    function keep() {
+      var fields = readFields(form);
+      if (sameFields(fields, loaded)) { return; }
+      try { store.setItem(key, JSON.stringify({ at: Date.now(), fields: fields })); } catch (e) { /* full */ }
+    }
+    form.addEventListener("input", function () { clearTimeout(timer); timer = setTimeout(keep, 800); });
+    form.addEventListener("submit", keep);
+  }
+
   function init() {
     var form = $("form[data-editor-form]");
     if (!form) { return; }
+    setupLocalCopy(form);
     var editor = $(".editor", form);
     var parts = editor ? setupEditor(form, editor) : null;
     followLanguage(form, function () {
