@@ -43,7 +43,7 @@ def test_every_save_keeps_a_revision_and_restoring_adds_one(app, client):
     submit_form(client, edit, {"body": "Third text, much better."})
     kept = _revisions(post.id)
     assert [r.title for r in kept] == ["First title", "Second title", "Second title"]
-    assert [r.body_source for r in kept][0] == "First text."
+    assert kept[0].body_source == "First text."
     assert kept[0].author.display_name == "Amira Author" and kept[0].status == "draft"
 
     listing = client.get(f"/admin/posts/{post.id}/revisions").text
