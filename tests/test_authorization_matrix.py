@@ -88,6 +88,7 @@ MATRIX: dict[str, tuple[Probe, ...]] = {
     "admin.autosave": (
         Probe("POST", "/admin/autosave/post/{post}", editors(200), {"body": "typed"}),
     ),
+    "admin.lookup_posts": (Probe("GET", "/admin/posts/lookup?q=else", staff(200)),),
     "admin.render_preview": (Probe("POST", "/admin/preview", staff(200), {"body": "**Hi**"}),),
     "admin.settings": (
         Probe("GET", "/admin/settings", admins(200)),

@@ -241,3 +241,34 @@ def test_an_expired_session_loses_no_text(live_server, chromium):
     page.goto(f"{base}/admin/posts/new")
     expect(page.get_by_role("button", name="Restore that text")).to_have_count(0)
     context.close()
+
+
+def test_translation_of_is_searched_as_you_type(live_server, page):
+    app, base = live_server
+    with app.app_context():
+        writer = make_user(email="writer@example.org", password=PASSWORD)
+        make_post(writer, title="Die Petition an den Bundestag", language="de")
+        for n in range(5):
+            make_post(writer, title=f"Other story {n}", language="de")
+    _log_in(page, base, "writer@example.org")
+    page.goto(f"{base}/admin/posts/new")
+    page.get_by_label("Title").fill("The petition to the Bundestag")
+    page.get_by_label("Body (Markdown)").fill("Text.")
+    search = page.get_by_role("combobox", name="Translation of")
+    search.fill("petition")
+    option = page.get_by_role("option", name="Die Petition an den Bundestag (de)")
+    expect(option).to_be_visible()
+    expect(page.get_by_role("listbox", name="Matching posts").get_by_role("option")).to_have_count(
+        1
+    )
+    search.press("ArrowDown")
+    search.press("Enter")
+    expect(search).to_have_value("Die Petition an den Bundestag (de)")
+    page.get_by_role("button", name="Save").click()
+    expect(page.get_by_text("Post created.")).to_be_visible()
+    with app.app_context():
+        from app.extensions import db
+        from app.models import Post
+
+        english = db.session.scalar(db.select(Post).where(Post.language == "en"))
+        assert english.translation_group is not None

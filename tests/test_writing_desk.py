@@ -60,3 +60,21 @@ def test_live_preview_needs_the_csrf_token_and_a_login(client):
     assert client.post("/admin/preview", data={"body": "x"}).status_code in (302, 400)
     _author_client(client)
     assert client.post("/admin/preview", data={"body": "x"}).status_code == 400
+
+
+def test_translation_lookup_finds_titles_in_other_languages_for_staff(client):
+    author = make_user(email="author@example.org", role="author")
+    english = make_post(author, title="The petition", language="en")
+    german = make_post(author, title="Die Petition", language="de")
+    make_post(author, title="Unrelated", language="de")
+    login(client, "author@example.org")
+    found = client.get(f"/admin/posts/lookup?q=petit&not_lang=en&exclude={english.id}")
+    assert found.get_json()["results"] == [
+        {"id": german.id, "title": "Die Petition", "language": "de",
+         "label": "Die Petition (de)"}
+    ]  # fmt: skip
+    # Without JavaScript the picker lists posts in other languages only.
+    form = client.get(f"/admin/posts/{english.id}/edit").text
+    picker = form.split('name="translation_of"')[1].split("</select>")[0]
+    assert "Die Petition (de)" in picker and "The petition (en)" not in picker
+    assert 'data-lookup-url="/admin/posts/lookup"' in form

@@ -210,3 +210,35 @@ def csrf_failed(error: CSRFError):
         )
         return redirect(url_for("auth.login", next=request.path))
     return render_template("errors/error.html", error=error, retry_after=None), 400
+
+
+# ---- "Translation of": search as you type -----------------------------------------------------
+
+LOOKUP_LIMIT = 20
+
+
+@bp.route("/posts/lookup")
+def lookup_posts():
+    """Posts whose title contains ``q`` (JSON, newest first), for the "Translation of" field."""
+    if not can(current_user, "create_post"):
+        abort(403)
+    search = request.args.get("q", "").strip()[:200]
+    exclude = request.args.get("exclude", "")
+    not_language = request.args.get("not_lang", "").strip()[:35]
+    query = db.select(Post.id, Post.title, Post.language).order_by(
+        Post.created_at.desc(), Post.id.desc()
+    )
+    if search:
+        query = query.where(dashboard.title_contains(search))
+    if exclude.isdigit():
+        query = query.where(Post.id != int(exclude))
+    if not_language:
+        query = query.where(Post.language != not_language)
+    rows = db.session.execute(query.limit(LOOKUP_LIMIT)).all()
+    return jsonify(
+        results=[
+            {"id": row.id, "title": row.title, "language": row.language,
+             "label": f"{row.title} ({row.language})"}
+            for row in rows
+        ]
+    )  # fmt: skip

@@ -92,7 +92,8 @@ class PostForm(FlaskForm):
     translation_of = SelectField(
         "Translation of",
         coerce=lambda value: int(value) if value not in (None, "", "None") else None,
-        description="Link this post to the same article in another language.",
+        description="Link this post to the same article in another language. The list offers "
+        "posts in other languages; with JavaScript, type to search every title.",
     )
     sticky = BooleanField("Pin to the top of the home page")
     featured_media_id = SelectField(

@@ -147,6 +147,9 @@ def _offer_choices(form: PostForm, post: Post | None) -> None:
     candidates = db.select(Post.id, Post.title, Post.language).order_by(Post.created_at.desc())
     if post is not None:
         candidates = candidates.where(Post.id != post.id)
+    if current_language:
+        # A translation is in another language; the script searches them all by title.
+        candidates = candidates.where(Post.language != current_language)
     rows = db.session.execute(candidates.limit(TRANSLATION_CHOICES_LIMIT)).all()
     linked = _linked_translation_id(post) if post else None
     if linked and linked not in {row.id for row in rows}:

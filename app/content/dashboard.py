@@ -80,8 +80,13 @@ def post_list_query(status: str = "", search: str = "", now: datetime | None = N
         query = query.where(Post.status == status)
     search = search.strip()
     if search:
-        query = query.where(Post.title.ilike(f"%{_escape_like(search)}%", escape="\\"))
+        query = query.where(title_contains(search))
     return query
+
+
+def title_contains(search: str):
+    """Case-insensitive "title contains", with % and _ taken literally."""
+    return Post.title.ilike(f"%{_escape_like(search)}%", escape="\\")
 
 
 # Bulk actions: name -> (label, the permission each post needs)

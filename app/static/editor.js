@@ -360,10 +360,87 @@
     form.addEventListener("submit", keep);
   }
 
+  /* ---------- "Translation of": search as you type ---------- */
+  function setupLookup(form) {
+    var select = form.querySelector("select[data-lookup-url]");
+    if (!select) { return; }
+    var url = select.getAttribute("data-lookup-url");
+    var language = form.querySelector("select[name=language]");
+    var box = el("div", { "class": "lookup" });
+    var input = el("input", { type: "search", id: select.id + "-search", "class": "lookup__input",
+      role: "combobox", "aria-autocomplete": "list", "aria-expanded": "false",
+      "aria-controls": select.id + "-results", autocomplete: "off",
+      placeholder: "Type part of a title…" });
+    var list = el("ul", { id: select.id + "-results", role: "listbox", "class": "lookup__results",
+      "aria-label": "Matching posts" });
+    var clear = el("button", { type: "button", "class": "link-button lookup__clear" }, "Not a translation");
+    var chosen = select.options[select.selectedIndex];
+    input.value = chosen && chosen.value ? chosen.textContent : "";
+    box.appendChild(input);
+    box.appendChild(clear);
+    box.appendChild(list);
+    select.parentNode.insertBefore(box, select);
+    select.hidden = true;
+    var label = form.querySelector("label[for=" + select.id + "]");
+    if (label) { label.setAttribute("for", input.id); }
+
+    function choose(id, text) {
+      var option = Array.prototype.find.call(select.options, function (o) { return o.value === String(id); });
+      if (!option) { option = new Option(text, id); select.add(option); }
+      select.value = String(id);
+      input.value = id ? text : "";
+      close();
+    }
+    function close() { list.innerHTML = ""; input.setAttribute("aria-expanded", "false"); }
+    clear.addEventListener("click", function () { choose("", ""); input.focus(); });
+
+    var timer = null, active = -1;
+    function highlight(index) {
+      var items = list.querySelectorAll("[role=option]");
+      active = Math.max(-1, Math.min(index, items.length - 1));
+      Array.prototype.forEach.call(items, function (item, i) {
+        item.setAttribute("aria-selected", String(i === active));
+        if (i === active) { input.setAttribute("aria-activedescendant", item.id); }
+      });
+    }
+    function search() {
+      var query = input.value.trim();
+      if (query.length < 2) { close(); return; }
+      var params = new URLSearchParams({ q: query, exclude: select.getAttribute("data-exclude") || "",
+        not_lang: language ? language.value : "" });
+      fetch(url + "?" + params.toString(), { credentials: "same-origin", headers: { "Accept": "application/json" } })
+        .then(function (response) { return response.ok ? response.json() : { results: [] }; })
+        .then(function (data) {
+          close();
+          data.results.forEach(function (result, i) {
+            var item = el("li", { role: "option", id: select.id + "-option-" + i, "aria-selected": "false",
+              lang: result.language }, result.label);
+            item.addEventListener("mousedown", function (event) { event.preventDefault(); choose(result.id, result.label); });
+            list.appendChild(item);
+          });
+          if (!data.results.length) { list.appendChild(el("li", { "class": "lookup__none" }, "No matching post.")); }
+          input.setAttribute("aria-expanded", "true");
+          active = -1;
+        });
+    }
+    input.addEventListener("input", function () { clearTimeout(timer); timer = setTimeout(search, 250); });
+    input.addEventListener("keydown", function (event) {
+      var items = list.querySelectorAll("[role=option]");
+      if (event.key === "ArrowDown") { event.preventDefault(); highlight(active + 1); }
+      else if (event.key === "ArrowUp") { event.preventDefault(); highlight(active - 1); }
+      else if (event.key === "Enter" && active >= 0 && items[active]) {
+        event.preventDefault();
+        items[active].dispatchEvent(new MouseEvent("mousedown"));
+      } else if (event.key === "Escape") { close(); }
+    });
+    input.addEventListener("blur", function () { setTimeout(close, 150); });
+  }
+
   function init() {
     var form = $("form[data-editor-form]");
     if (!form) { return; }
     setupLocalCopy(form);
+    setupLookup(form);
     var editor = $(".editor", form);
     var parts = editor ? setupEditor(form, editor) : null;
     followLanguage(form, function () {
