@@ -118,3 +118,28 @@ def test_bulk_without_selection_or_action_explains(client):
         "/admin/posts/bulk", data={"csrf_token": token, "action": "draft"}, follow_redirects=True
     )
     assert "Select at least one post first." in response.text
+
+
+def test_a_bulk_change_makes_an_open_editor_form_a_conflict(client):
+    """Bulk actions count as saves: a writer whose form predates one gets the conflict page."""
+    editor = make_user(email="editor@example.org", role="editor")
+    post = make_post(editor, title="Open in a tab", status="draft")
+    login(client, "editor@example.org")
+    stale_form = client.get(f"/admin/posts/{post.id}/edit").text
+    token = csrf_token_from(stale_form)
+    client.post(
+        "/admin/posts/bulk",
+        data={"csrf_token": token, "action": "publish", "post_ids": [str(post.id)],
+              "confirmed": "yes"},
+    )  # fmt: skip
+    from werkzeug.datastructures import MultiDict
+
+    from tests.conftest import _FormReader
+
+    reader = _FormReader()
+    reader.feed(stale_form)
+    fields = MultiDict(max(reader.forms, key=len))
+    fields["save"] = "Save"
+    assert client.post(f"/admin/posts/{post.id}/edit", data=fields).status_code == 409
+    db.session.expire_all()
+    assert db.session.get(Post, post.id).status == "published"

@@ -35,6 +35,7 @@ LIST_COLUMNS = (
     Post.created_at,
     Post.author_id,
     Post.sticky,
+    Post.version,
 )
 
 
@@ -133,10 +134,14 @@ def apply_bulk(
     now: datetime | None = None,
 ) -> BulkOutcome:
     """Do ``action`` on every chosen post ``user`` may change; the caller commits."""
+    from app.content.revisions import bump_version
+
     outcome = bulk_targets(user, action, post_ids)
     now = now or utcnow()
     for post in outcome.done:
         old_status = post.status
+        if action != "delete":
+            bump_version(post)  # an editor with the post open gets the conflict page, not a loss
         if action == "publish":
             post.status = PostStatus.PUBLISHED.value
             if post.published_at is None:

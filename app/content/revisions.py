@@ -101,14 +101,26 @@ def prune(item: Post | Page) -> int:
 
 
 def revisions_of(item: Post | Page) -> list[Revision]:
-    """Newest first, with their authors, without loading more than the list shows."""
-    from sqlalchemy.orm import joinedload
+    """Newest first, with their authors, without the texts (a list never loads bodies)."""
+    from sqlalchemy.orm import joinedload, load_only
 
     return list(
         db.session.scalars(
             select(Revision)
             .where(Revision.content_type == content_type_of(item), Revision.content_id == item.id)
-            .options(joinedload(Revision.author))
+            .options(
+                load_only(
+                    Revision.id,
+                    Revision.content_type,
+                    Revision.content_id,
+                    Revision.author_id,
+                    Revision.created_at,
+                    Revision.title,
+                    Revision.status,
+                    Revision.note,
+                ),
+                joinedload(Revision.author),
+            )
             .order_by(Revision.id.desc())
         )
     )
