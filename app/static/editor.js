@@ -143,8 +143,9 @@
     editor.classList.add("editor--enhanced");
     var wrap = el("div", { "class": "editor__panes" });
     var writePane = el("div", { "class": "editor__pane editor__pane--write", id: "editor-write" });
+    // Not a live region: a screen reader would otherwise read the article at every keystroke.
     var previewPane = el("div", { "class": "editor__pane editor__pane--preview", id: "editor-preview",
-      "aria-live": "polite", "aria-label": "Live preview" });
+      role: "region", "aria-label": "Live preview" });
     var previewBody = el("div", { "class": "prose editor__preview" });
     previewPane.appendChild(el("p", { "class": "editor__preview-label" }, "Preview"));
     previewPane.appendChild(previewBody);
