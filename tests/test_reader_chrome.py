@@ -73,7 +73,8 @@ def test_archive_navigation_lists_months_with_counts_by_year(client):
     nav = html[html.index('class="archive-nav"') :]
     entries = re.findall(r'<a href="(/\d{4}/\d+/)">(\w+ \d{4})</a> <span[^>]*>\((\d+)\)', nav)
     assert entries == [("/2024/1/", "January 2024", "1"), ("/2023/3/", "March 2023", "3")]
-    assert '<a href="/2023/">2023</a> <span class="archive-nav__count">(3)</span>' in nav
+    assert '<summary>2023 <span class="archive-nav__count">(3)</span></summary>' in nav
+    assert '<a href="/2023/">All of 2023</a>' in nav
     assert client.get("/2023/3/").status_code == 200
 
 
