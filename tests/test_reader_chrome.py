@@ -160,3 +160,33 @@ def test_featured_sections_come_before_the_pager_in_reading_order(client):
     db.session.commit()
     html = client.get("/").text
     assert html.index('class="home-featured"') < html.index('class="pagination"')
+
+
+def test_persian_titles_keep_readable_percent_encoded_slugs(client):
+    from urllib.parse import quote
+
+    author = make_user(email="author@example.org")
+    post = make_post(author, title="گزارش سالانه ۱۴۰۲", published_at=START, language="fa")
+    latin = make_post(author, title="Über uns", published_at=START)
+    assert post.slug == "گزارش-سالانه-۱۴۰۲"
+    assert latin.slug == "uber-uns"  # Latin letters are still transliterated
+    encoded = f"/2024/02/01/{quote(post.slug)}/"
+    assert f'href="{encoded}"' in client.get("/").text
+    assert client.get(encoded).status_code == 200
+    # A typed Persian slug is accepted; a messy one is refused.
+    login(client, "author@example.org")
+    from tests.conftest import submit_form
+
+    ok = submit_form(
+        client, "/admin/posts/new", {"title": "دیگر", "slug": "نامه-سرگشاده", "body": "x"}
+    )
+    assert ok.status_code == 302
+    bad = submit_form(client, "/admin/posts/new", {"title": "x", "slug": "Not A Slug", "body": "x"})
+    assert "Use lower-case letters, digits and single hyphens." in bad.text
+
+
+def test_ascii_slugs_stay_possible(client):
+    save_settings({"unicode_slugs": False})
+    db.session.commit()
+    post = make_post(make_user(), title="گزارش سالانه", published_at=START)
+    assert post.slug.isascii() and post.slug

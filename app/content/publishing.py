@@ -14,6 +14,7 @@ from sqlalchemy.orm import joinedload
 from app.content.audit import Actor, record
 from app.content.listing import PUBLISHED, card_columns
 from app.content.rendering import render_markdown
+from app.content.settings import get_setting, register_default
 from app.content.slugs import free_slug, slug_taken
 from app.content.taxonomy import default_category, tags_from_names
 from app.content.text import derive_excerpt, slugify
@@ -49,9 +50,19 @@ class PostDraft:
     featured_media_id: int | None = None  # a media library image (see app/media/library.py)
 
 
+# Post addresses keep non-Latin words readable (percent-encoded), as WordPress does; admins can
+# switch to transliterated ASCII slugs in Settings.
+register_default("unicode_slugs", True)
+
+
+def post_slug(text: str) -> str:
+    """The slug of ``text`` for a post, following the ``unicode_slugs`` setting."""
+    return slugify(text, keep_scripts=bool(get_setting("unicode_slugs")))
+
+
 def unique_slug(desired: str, exclude_post_id: int | None = None) -> str:
     """A post slug made from ``desired`` that no other post uses."""
-    return free_slug(Post, slugify(desired), exclude_post_id)
+    return free_slug(Post, post_slug(desired), exclude_post_id)
 
 
 def slug_is_taken(slug: str, exclude_post_id: int | None = None) -> bool:
@@ -62,7 +73,7 @@ def apply_draft(post: Post, draft: PostDraft, *, now: datetime | None = None) ->
     """Copy a submission onto ``post``, rendering the body and deriving the excerpt."""
     now = now or utcnow()
     post.title = draft.title.strip()
-    requested = slugify(draft.slug) if draft.slug.strip() else ""
+    requested = post_slug(draft.slug) if draft.slug.strip() else ""
     if requested:
         post.slug = requested
     elif not post.slug:
