@@ -68,9 +68,28 @@ def _month_expression(timezone: str):
     return getattr(func, SQLITE_FUNCTION)(Post.published_at, literal(timezone))
 
 
+# The last result per worker, keyed on the site state (app.caching.generation): it changes with
+# every public change and when a scheduled post's time comes, so the counts are never stale,
+# and the GROUP BY runs once per change instead of on every page view.
+_last: dict[tuple, list[ArchiveYear]] = {}
+
+
 def archive_years(now: datetime | None = None) -> list[ArchiveYear]:
     """Years, newest first, each with its months (newest first) and their visible post counts."""
-    now = now or utcnow()
+    if now is not None:
+        return _count_months(now)
+    from app.caching.generation import current_state
+
+    key = (id(db.engine), current_state().tag, get_setting("site_timezone"))
+    cached = _last.get(key)
+    if cached is None:
+        cached = _count_months(utcnow())
+        _last.clear()
+        _last[key] = cached
+    return cached
+
+
+def _count_months(now: datetime) -> list[ArchiveYear]:
     bucket = _month_expression(get_setting("site_timezone")).label("bucket")
     rows = db.session.execute(
         db.select(bucket, func.count())
