@@ -1,7 +1,7 @@
 """revisions, autosaves and post version
 
 Revision ID: c453cdde315c
-Revises: c4e8a2b6d0f3
+Revises: 24b7e913c5a9
 Create Date: 2026-11-27 14:07:03.944259
 
 """
@@ -11,7 +11,7 @@ import sqlalchemy as sa
 
 # revision identifiers, used by Alembic.
 revision = 'c453cdde315c'
-down_revision = 'c4e8a2b6d0f3'
+down_revision = '24b7e913c5a9'
 branch_labels = None
 depends_on = None
 
