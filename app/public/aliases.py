@@ -3,7 +3,10 @@
 
 from __future__ import annotations
 
-from flask import current_app, redirect, send_from_directory, url_for
+from functools import lru_cache
+from pathlib import Path
+
+from flask import Response, current_app, redirect, url_for
 
 from app.public.routes import bp
 
@@ -47,11 +50,17 @@ def month_paged(year: int, month: int, number: int):
     return _to_query_page("public.month_archive", number, year=year, month=month)
 
 
+@lru_cache(maxsize=1)
+def _favicon_bytes(folder: str) -> bytes:
+    return (Path(folder) / "favicon.ico").read_bytes()
+
+
 @bp.route("/favicon.ico")
 def favicon():
-    return send_from_directory(
-        current_app.static_folder,
-        "favicon.ico",
-        mimetype="image/vnd.microsoft.icon",
-        max_age=FAVICON_MAX_AGE,
+    # Served from memory: no file handle is left open when a browser drops the connection.
+    response = Response(
+        _favicon_bytes(current_app.static_folder), mimetype="image/vnd.microsoft.icon"
     )
+    response.cache_control.public = True
+    response.cache_control.max_age = FAVICON_MAX_AGE
+    return response
