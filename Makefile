@@ -29,6 +29,8 @@ run: install
 	@echo "Broadside is starting on http://127.0.0.1:$(PORT)"
 	@echo "Create the first admin account with:"
 	@echo "  $(FLASK) create-user --email you@example.org --name 'Your Name' --role admin"
+	@echo "Start a clean site by removing the demo posts, pages and authors (not yours) with:"
+	@echo "  $(FLASK) demo-content --remove"
 	@echo ""
 	$(FLASK) run --host 127.0.0.1 --port $(PORT)
 

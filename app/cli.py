@@ -56,9 +56,20 @@ def create_user(email: str, name: str, role: str, password_stdin: bool) -> None:
 @click.option(
     "--if-empty", is_flag=True, help="Only load when the database has no posts (used by make run)."
 )
-def demo_content(if_empty: bool) -> None:
+@click.option(
+    "--remove",
+    is_flag=True,
+    help="Remove the demo content (and nothing you made) to start a clean site.",
+)
+def demo_content(if_empty: bool, remove: bool) -> None:
     """Load demo authors and posts. Safe to run twice: existing demo posts are left alone."""
-    from app.demo import load_demo_content
+    from app.demo import load_demo_content, remove_demo_content
+
+    if remove:
+        removed = remove_demo_content()
+        summary = ", ".join(f"{count} {kind}" for kind, count in removed.items())
+        click.echo(f"Demo content removed: {summary}.")
+        return
 
     if if_empty and db.session.scalar(db.select(func.count(Post.id))):
         click.echo("The database already has posts; demo content not loaded.")

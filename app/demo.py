@@ -6,13 +6,25 @@ import secrets
 from datetime import UTC, date, datetime
 
 from app.auth.passwords import hash_password
-from app.content.pages import PageDraft, save_page
+from app.content.pages import PageDraft, delete_page, save_page
 from app.content.publishing import PostDraft, create_post
 from app.content.settings import get_setting, save_settings
-from app.content.taxonomy import save_category
+from app.content.taxonomy import delete_category, save_category
 from app.content.text import slugify
 from app.extensions import db
-from app.models import Category, MediaItem, MenuItem, Page, Post, PostStatus, Role, User
+from app.models import (
+    Category,
+    MediaItem,
+    MenuItem,
+    Page,
+    Post,
+    PostStatus,
+    Role,
+    Tag,
+    User,
+    post_categories,
+    post_tags,
+)
 
 AUTHORS = [
     ("maryam.rahimi@demo.broadside.invalid", "Maryam Rahimi", Role.EDITOR),
@@ -445,3 +457,87 @@ def load_demo_content() -> int:
         created += 1
     db.session.commit()
     return created
+
+
+DEMO_EMAIL_DOMAIN = "@demo.broadside.invalid"
+
+
+def remove_demo_content() -> dict[str, int]:
+    """Remove what :func:`load_demo_content` added, and nothing a user made.
+
+    Demo posts are the demo titles written by the demo accounts; demo pages are the demo slugs
+    owned by a demo account. Demo categories and tags go only when no remaining post uses them
+    (a user's post filed under "Reports" keeps "Reports"); demo accounts go only when no post is
+    left under their name. Menu entries and featured slots pointing at removed items go with them.
+    """
+    removed = dict.fromkeys(("posts", "pages", "categories", "tags", "accounts", "menu items"), 0)
+    demo_users = list(
+        db.session.scalars(db.select(User).where(User.email.like(f"%{DEMO_EMAIL_DOMAIN}")))
+    )
+    demo_user_ids = {user.id for user in demo_users}
+    demo_titles = {title for _author, title, _at, _body, _status in POSTS}
+    if demo_user_ids:
+        for post in db.session.scalars(
+            db.select(Post).where(Post.author_id.in_(demo_user_ids), Post.title.in_(demo_titles))
+        ):
+            db.session.delete(post)
+            removed["posts"] += 1
+        db.session.flush()
+
+    demo_page_slugs = {slugify(title) for title, *_rest in PAGES}
+    gone_pages = []
+    for page in db.session.scalars(
+        db.select(Page).where(Page.slug.in_(demo_page_slugs), Page.author_id.in_(demo_user_ids))
+    ):
+        gone_pages.append(page.id)
+    for page_id in gone_pages:
+        page = db.session.get(Page, page_id)
+        removed["menu items"] += _drop_menu_items(MenuItem.page_id == page_id)
+        delete_page(page)
+        removed["pages"] += 1
+
+    used = {
+        category_id
+        for (category_id,) in db.session.execute(db.select(post_categories.c.category_id))
+    }
+    demo_category_slugs = [slugify(name) for name, _parent, _description in CATEGORIES]
+    gone_categories = []
+    for slug in reversed(demo_category_slugs):  # children first
+        category = db.session.scalar(db.select(Category).where(Category.slug == slug))
+        has_children = category is not None and db.session.scalar(
+            db.select(db.func.count(Category.id)).where(Category.parent_id == category.id)
+        )
+        if category is None or category.is_default or category.id in used or has_children:
+            continue
+        gone_categories.append(category.id)
+        removed["menu items"] += _drop_menu_items(MenuItem.category_id == category.id)
+        delete_category(category)
+        removed["categories"] += 1
+    featured = get_setting("featured_categories")
+    if any(cid in gone_categories for cid in featured):
+        save_settings({"featured_categories": [c for c in featured if c not in gone_categories]})
+
+    demo_tags = {name for details in DETAILS.values() for name in details.get("tags", [])}
+    tagged = {tag_id for (tag_id,) in db.session.execute(db.select(post_tags.c.tag_id))}
+    for tag in db.session.scalars(db.select(Tag).where(Tag.name.in_(demo_tags))):
+        if tag.id not in tagged:
+            db.session.delete(tag)
+            removed["tags"] += 1
+
+    for user in demo_users:
+        owns_posts = db.session.scalar(
+            db.select(db.func.count(Post.id)).where(Post.author_id == user.id)
+        )
+        if not owns_posts:
+            db.session.delete(user)
+            removed["accounts"] += 1
+    db.session.commit()
+    return removed
+
+
+def _drop_menu_items(condition) -> int:
+    items = list(db.session.scalars(db.select(MenuItem).where(condition)))
+    for item in items:
+        db.session.delete(item)
+    db.session.flush()
+    return len(items)

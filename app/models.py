@@ -222,6 +222,10 @@ class Post(db.Model):
     # WordPress-style post password: a shared access code (not an account secret) that editors
     # see and can change in the post form, so it is kept as entered, like WordPress does.
     password: Mapped[str | None] = mapped_column(String(255))
+    # Optimistic locking: every UPDATE says "WHERE version = <the version this copy was loaded
+    # at>", so a save based on an older copy fails instead of overwriting a colleague's work.
+    # Only saves of the content raise it (app.content.revisions.bump_version).
+    version: Mapped[int] = mapped_column(Integer, default=1, server_default="1")
 
     author: Mapped[User] = relationship(back_populates="posts")
     # Joined into every post query, so list pages show featured images without extra queries.
@@ -230,6 +234,8 @@ class Post(db.Model):
         secondary=post_categories, order_by="Category.name"
     )
     tags: Mapped[list[Tag]] = relationship(secondary=post_tags, order_by="Tag.name")
+
+    __mapper_args__ = {"version_id_col": version, "version_id_generator": False}  # noqa: RUF012
 
     @property
     def is_published(self) -> bool:
@@ -292,6 +298,47 @@ class Page(db.Model):
 
     def __repr__(self) -> str:
         return f"<Page {self.slug}>"
+
+
+class Revision(db.Model):
+    """A saved state of a post or page: who saved it, when, and what the text was.
+
+    ``content_type`` is ``post`` or ``page``; no foreign key, so one table serves both (the rows
+    of a deleted post or page are removed with it by app.content.revisions).
+    """
+
+    __tablename__ = "revisions"
+    __table_args__ = (Index("ix_revisions_content", "content_type", "content_id", "id"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    content_type: Mapped[str] = mapped_column(String(10))
+    content_id: Mapped[int] = mapped_column(Integer)
+    author_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    title: Mapped[str] = mapped_column(String(300))
+    body_source: Mapped[str] = mapped_column(Text, default="")
+    excerpt: Mapped[str] = mapped_column(Text, default="")
+    status: Mapped[str] = mapped_column(String(20))
+    # "save", "restore" (of revision ``restored_from``) or "conflict-kept" ...
+    note: Mapped[str] = mapped_column(String(120), default="")
+
+    author: Mapped[User | None] = relationship()
+
+
+class Autosave(db.Model):
+    """The latest unsaved copy of a form, per user and post/page (``key`` like ``post-12`` or
+    ``post-new``). It never changes the live post; the editor offers it back for restore."""
+
+    __tablename__ = "autosaves"
+    __table_args__ = (Index("uq_autosaves_user_key", "user_id", "key", unique=True),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"))
+    key: Mapped[str] = mapped_column(String(40))
+    saved_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    # The version of the post the copy was based on, to tell whether it is still newer.
+    base_version: Mapped[int | None] = mapped_column(Integer)
+    fields: Mapped[dict] = mapped_column(JSON, default=dict)
 
 
 class MenuItem(db.Model):

@@ -9,6 +9,7 @@ from flask_login import current_user
 from sqlalchemy import select
 from sqlalchemy.orm import load_only
 
+from app.content.archives import archive_years
 from app.content.dates import format_long_date, to_site_time
 from app.content.languages import language_name, text_direction
 from app.content.menu import menu_items, menu_label
@@ -84,6 +85,12 @@ def header_menu() -> list[tuple[str, str]]:
     return entries
 
 
+def month_url(moment: datetime) -> str:
+    """The month archive ``/yyyy/mm/`` holding ``moment`` in the site's calendar."""
+    local = to_site_time(moment, get_setting("site_timezone"))
+    return url_for("public.month_archive", year=local.year, month=local.month)
+
+
 def long_date_of_day(day: date | None) -> str:
     return f"{day:%B} {day.day}, {day.year}" if day else ""
 
@@ -104,6 +111,8 @@ def init_templating(app: Flask) -> None:
         tag_url=tag_url,
         author_url=author_url,
         header_menu=header_menu,
+        month_url=month_url,
+        archive_years=archive_years,
     )
 
     @app.context_processor
@@ -112,5 +121,6 @@ def init_templating(app: Flask) -> None:
             "site_title": get_setting("site_title"),
             "site_tagline": get_setting("site_tagline"),
             "site_language": get_setting("site_language"),
+            "site_dir": text_direction(get_setting("site_language")),
             "can": lambda action, obj=None: can(current_user, action, obj),
         }

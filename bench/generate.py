@@ -106,6 +106,7 @@ def _rows(posts: int, authors: list[int], now: datetime) -> Iterator[dict]:
             "updated_at": published_at,
             "language": LANGUAGES[n % len(LANGUAGES)],
             "sticky": n % pinned_every == pinned_every - 1 and not scheduled,
+            "version": 1,
         }
 
 

@@ -132,7 +132,9 @@ def test_page_language_sets_lang_and_direction(editor_client):
     )
     assert response.status_code == 302
     assert _page("darbareh").language == "fa"
-    assert '<html lang="fa" dir="rtl">' in editor_client.get("/darbareh/").text
+    html = editor_client.get("/darbareh/").text
+    assert '<article class="post page" lang="fa" dir="rtl">' in html
+    assert '<html lang="en" dir="ltr">' in html  # the site's chrome keeps its language
 
 
 def test_deleting_a_page_moves_its_subpages_up(editor_client):

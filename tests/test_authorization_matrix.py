@@ -73,6 +73,23 @@ MATRIX: dict[str, tuple[Probe, ...]] = {
         Probe("GET", "/admin/posts/{post}/delete", editors(200)),
         Probe("POST", "/admin/posts/{post}/delete", editors(302)),
     ),
+    "admin.bulk_posts": (
+        # First step: the confirmation page (someone else's post is listed as left alone).
+        Probe("POST", "/admin/posts/bulk", staff(200), {"action": "draft", "post_ids": "{post}"}),
+    ),
+    "admin.item_revisions": (Probe("GET", "/admin/posts/{post}/revisions", editors(200)),),
+    "admin.compare_revisions": (
+        # No such revisions: 404 for those who may see the post's history, 403 for the others.
+        Probe("GET", "/admin/posts/{post}/revisions/compare?a=1&b=2", editors(404)),
+    ),
+    "admin.restore_revision": (
+        Probe("POST", "/admin/posts/{post}/revisions/999/restore", editors(404)),
+    ),
+    "admin.autosave": (
+        Probe("POST", "/admin/autosave/post/{post}", editors(200), {"body": "typed"}),
+    ),
+    "admin.lookup_posts": (Probe("GET", "/admin/posts/lookup?q=else", staff(200)),),
+    "admin.render_preview": (Probe("POST", "/admin/preview", staff(200), {"body": "**Hi**"}),),
     "admin.settings": (
         Probe("GET", "/admin/settings", admins(200)),
         Probe("POST", "/admin/settings", admins(200)),

@@ -14,10 +14,12 @@ def test_nested_page_lives_under_its_parent(client):
     team = make_page("Our team", parent=about, language="de")
     html = client.get("/about-us/").text
     assert "<strong>small</strong>" in html
-    assert '<a href="/about-us/our-team/" lang="de">Our team</a>' in html  # "In this section"
+    assert (
+        '<a href="/about-us/our-team/" lang="de" dir="ltr">Our team</a>' in html
+    )  # "In this section"
     child = client.get("/about-us/our-team/")
     assert child.status_code == 200
-    assert '<html lang="de" dir="ltr">' in child.text
+    assert '<article class="post page" lang="de" dir="ltr">' in child.text
     assert client.get(f"/{team.slug}/").status_code == 404  # only under its parent
     assert client.get("/about-us").status_code == 308  # the canonical form ends with a slash
 

@@ -139,6 +139,12 @@ def test_postgresql_plans_read_a_page_not_the_site(big_site, backend):
         client = staff if kind in STAFF_PAGES else None
         for statement, parameters in _statements_of(app, url, client):
             with db.engine.connect() as connection:
+                # At a few thousand rows PostgreSQL rightly prefers a sequential scan of a
+                # small link table (post_categories) to twenty index probes; at a million it
+                # does not. Ruling sequential scans out makes the test ask what matters at any
+                # size: is there an index-backed plan that reads a page? (A missing index still
+                # shows as a full scan or a bitmap scan over every row, and fails.)
+                connection.exec_driver_sql("SET enable_seqscan = off")
                 raw = connection.exec_driver_sql(
                     "EXPLAIN (ANALYZE, FORMAT JSON) " + statement, parameters
                 ).scalar()
@@ -220,5 +226,6 @@ def test_pages_past_the_last_numbered_page_are_404_and_point_to_the_archives(app
         client = app.test_client()
         last = client.get(f"/?page={MAX_PAGE}")
         assert last.status_code == 200
-        assert "Older posts: the " in last.text and "archive →" in last.text
+        # (the arrow is drawn by CSS, so it mirrors on right-to-left pages)
+        assert "Older posts: the " in last.text and " archive</a>" in last.text
         assert client.get(f"/?page={MAX_PAGE + 1}").status_code == 404

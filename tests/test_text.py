@@ -182,3 +182,20 @@ def test_excerpt_of_empty_html() -> None:
 def test_excerpt_invalid_word_count() -> None:
     with pytest.raises(ValueError):
         derive_excerpt("x", words=0)
+
+
+def test_excerpt_keeps_headings_list_items_and_cells_as_separate_sentences() -> None:
+    html = (
+        "<h2>What we ask</h2><ol><li>Raise each case by name.</li><li>Ask for access</li></ol>"
+        "<table><tr><th>Families</th><td>131</td></tr></table><p>Yours sincerely</p>"
+    )
+    assert derive_excerpt(html) == (
+        "What we ask. Raise each case by name. Ask for access. Families. 131. Yours sincerely"
+    )
+
+
+def test_excerpt_sentence_breaks_respect_existing_punctuation_in_any_script() -> None:
+    assert derive_excerpt("<h2>Why?</h2><p>Because.</p>") == "Why? Because."
+    assert derive_excerpt("<h2>چه می‌خواهیم؟</h2><p>پاسخ</p>") == "چه می‌خواهیم؟ پاسخ"
+    # Paragraphs and inline markup are unchanged: no stray full stops.
+    assert derive_excerpt("<p>One <em>two</em></p><p>three</p>") == "One two three"

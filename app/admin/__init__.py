@@ -2,6 +2,7 @@
 
 # Screens kept in their own modules; importing them registers their routes on ``admin.bp``.
 from app.admin import (  # noqa: F401
+    desk_views,
     import_views,
     media_views,
     menu_views,

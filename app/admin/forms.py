@@ -28,10 +28,10 @@ from wtforms.validators import (
     Regexp,
     ValidationError,
 )
-from wtforms.widgets import CheckboxInput, ListWidget
+from wtforms.widgets import CheckboxInput, HiddenInput, ListWidget
 
 from app.auth.forms import NewPasswordMixin
-from app.content.languages import is_valid_language
+from app.content.languages import is_valid_language, normalise_language
 from app.models import PostStatus, Role
 
 SLUG_PATTERN = r"^[a-z0-9]+(?:-[a-z0-9]+)*$"
@@ -50,11 +50,7 @@ class PostForm(FlaskForm):
     title = StringField("Title", validators=[DataRequired(), Length(max=300)])
     slug = StringField(
         "Slug",
-        validators=[
-            Optional(),
-            Length(max=200),
-            Regexp(POST_SLUG_PATTERN, message="Use lower-case letters, digits and single hyphens."),
-        ],
+        validators=[Optional(), Length(max=200)],
         description="The last part of the address. Leave empty to make one from the title.",
     )
     # The cap keeps the sanitiser fast: bleach slows down sharply on huge hostile input.
@@ -94,7 +90,8 @@ class PostForm(FlaskForm):
     translation_of = SelectField(
         "Translation of",
         coerce=lambda value: int(value) if value not in (None, "", "None") else None,
-        description="Link this post to the same article in another language.",
+        description="Link this post to the same article in another language. The list offers "
+        "posts in other languages; with JavaScript, type to search every title.",
     )
     sticky = BooleanField("Pin to the top of the home page")
     featured_media_id = SelectField(
@@ -121,12 +118,22 @@ class PostForm(FlaskForm):
         description="The post's canonical link will point here.",
     )
     source_published_on = DateField("Originally published on", validators=[Optional()])
+    # The version of the post this form was loaded from: saving over a newer one is a conflict.
+    version = IntegerField(widget=HiddenInput(), validators=[Optional()])
     save = SubmitField("Save")
     preview = SubmitField("Preview")
 
     def validate_language(self, field) -> None:
         if not is_valid_language(field.data or ""):
             raise ValidationError("Choose a language.")
+
+    def validate_slug(self, field) -> None:
+        """Lower-case words (Latin letters, or other scripts when Unicode slugs are on), digits
+        and single hyphens: exactly what the slug maker itself would produce."""
+        from app.content.publishing import post_slug
+
+        if field.data and post_slug(field.data) != field.data:
+            raise ValidationError("Use lower-case letters, digits and single hyphens.")
 
     def validate_source_url(self, field) -> None:
         if field.data and not field.data.lower().startswith(("http://", "https://")):
@@ -139,6 +146,12 @@ class ConfirmForm(FlaskForm):
 
 class SettingsForm(FlaskForm):
     site_title = StringField("Site title", validators=[DataRequired(), Length(max=120)])
+    unicode_slugs = BooleanField(
+        "Keep non-Latin words readable in post addresses",
+        default=True,
+        description="On: a Persian title gives /…/گزارش-سالانه/ (percent-encoded in links, as "
+        "WordPress does). Off: it is transliterated to ASCII. Existing addresses never change.",
+    )
     site_tagline = StringField("Tagline", validators=[Optional(), Length(max=200)])
     site_timezone = StringField(
         "Timezone",
@@ -148,11 +161,19 @@ class SettingsForm(FlaskForm):
     )
     site_language = StringField(
         "Default language",
-        validators=[DataRequired(), Regexp(r"^[a-zA-Z]{2,3}(-[a-zA-Z0-9]{2,8})*$")],
-        description="A language code such as en, de, fr or fa.",
+        validators=[DataRequired(), Length(max=35)],
+        description="A BCP 47 language tag such as en, de, fr, fa or pt-BR.",
     )
     posts_per_page = IntegerField(
         "Posts per page", validators=[DataRequired(), NumberRange(min=1, max=100)]
+    )
+    revisions_to_keep = IntegerField(
+        "Revisions to keep per post or page",
+        default=0,
+        validators=[Optional(), NumberRange(min=0, max=10_000)],
+        filters=[lambda value: value or 0],
+        description="0 keeps every revision. A number keeps only that many newest ones; older "
+        "ones are deleted at the next save.",
     )
     require_two_factor_for_editors = BooleanField(
         "Require two-factor sign-in for editors and admins",
@@ -193,6 +214,15 @@ class SettingsForm(FlaskForm):
         ids = self.featured_category_ids()
         if len(ids) != len(set(ids)):
             raise ValidationError("Each category can be featured only once.")
+
+    def validate_site_language(self, field) -> None:
+        """Only a BCP 47 tag Babel knows; stored in its canonical spelling (``pt_br`` -> ``pt-BR``)."""
+        try:
+            field.data = normalise_language(field.data or "")
+        except ValueError:
+            raise ValidationError(
+                "Unknown language tag. Use a BCP 47 tag such as en, de, fa or pt-BR."
+            ) from None
 
     def validate_site_timezone(self, field) -> None:
         if field.data not in available_timezones():

@@ -11,6 +11,7 @@ from app.admin.content_forms import PageForm
 from app.admin.forms import ConfirmForm
 from app.admin.routes import bp, warn_about_missing_alt
 from app.content import pages as page_rules
+from app.content import revisions
 from app.content.languages import is_valid_language, language_choices, normalise_language
 from app.content.rendering import render_markdown
 from app.content.settings import get_setting
@@ -91,6 +92,7 @@ def _handle_page_form(form: PageForm, page: Page | None):
             )
             try:
                 saved = page_rules.save_page(page, draft, author=current_user)
+                revisions.record_revision(saved, current_user)
                 db.session.commit()
             except page_rules.PageError as error:
                 db.session.rollback()

@@ -4,12 +4,14 @@ from flask import Blueprint, abort, current_app, flash, redirect, render_templat
 from flask_login import current_user, login_required
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import joinedload
+from sqlalchemy.orm.exc import StaleDataError
 from wtforms import SelectChoice
 
 from app.accounts.two_factor import REQUIRE_SETTING, two_factor_required
+from app.admin import desk_support as desk
 from app.admin.forms import ConfirmForm, PostForm, SettingsForm
 from app.auth.sessions import current_actor
-from app.content import listing
+from app.content import dashboard, listing, revisions
 from app.content.audit import record
 from app.content.dates import from_site_time, to_site_time
 from app.content.languages import language_choices, normalise_language
@@ -27,7 +29,7 @@ from app.content.settings import all_settings, get_setting, save_settings
 from app.content.taxonomy import category_tree, parse_tag_list
 from app.extensions import db
 from app.media.library import featured_image_choices, images_missing_alt
-from app.models import Post, PostStatus
+from app.models import Post
 
 bp = Blueprint("admin", __name__)
 
@@ -68,20 +70,16 @@ def get_post_or_abort(post_id: int, action: str) -> Post:
 @bp.route("/")
 def posts():
     status = request.args.get("status", "")
-    query = (
-        db.select(Post)
-        .options(joinedload(Post.author), *listing.card_columns())
-        .order_by(Post.created_at.desc(), Post.id.desc())
-    )
-    if status in {s.value for s in PostStatus}:
-        query = query.where(Post.status == status)
-    else:
+    if status not in dashboard.FILTER_LABELS:
         status = ""
+    search = request.args.get("q", "").strip()[:200]
     # Index-backed (created_at, id) and no count of every post: flat at any size.
     page = request.args.get("page", 1, type=int)
     if page < 1:
         abort(404)
-    pagination = listing.paginate(query, page, current_app.config["ADMIN_POSTS_PER_PAGE"])
+    pagination = listing.paginate(
+        dashboard.post_list_query(status, search), page, current_app.config["ADMIN_POSTS_PER_PAGE"]
+    )
     if page > 1 and not pagination.items:
         abort(404)
     return render_template(
@@ -89,8 +87,12 @@ def posts():
         pagination=pagination,
         posts=pagination.items,
         status=status,
-        statuses=list(PostStatus),
-        status_labels=STATUS_LABELS,
+        search=search,
+        filters=dashboard.FILTER_LABELS,
+        status_label=dashboard.status_label,
+        status_key=dashboard.status_key,
+        bulk_actions=dashboard.BULK_ACTIONS,
+        categories=category_tree(),
     )
 
 
@@ -99,6 +101,7 @@ def new_post():
     form = PostForm()
     if request.method == "GET":
         form.language.data = get_setting("site_language")
+        desk.fill_from_autosave(form, current_user, None)
     _offer_choices(form, post=None)
     return _handle_post_form(form, post=None)
 
@@ -117,6 +120,8 @@ def edit_post(post_id: int):
         if post.published_at is not None:
             local = to_site_time(post.published_at, get_setting("site_timezone"))
             form.published_at.data = local.replace(tzinfo=None)
+        form.version.data = post.version
+        desk.fill_from_autosave(form, current_user, post)
     return _handle_post_form(form, post=post)
 
 
@@ -142,6 +147,9 @@ def _offer_choices(form: PostForm, post: Post | None) -> None:
     candidates = db.select(Post.id, Post.title, Post.language).order_by(Post.created_at.desc())
     if post is not None:
         candidates = candidates.where(Post.id != post.id)
+    if current_language:
+        # A translation is in another language; the script searches them all by title.
+        candidates = candidates.where(Post.language != current_language)
     rows = db.session.execute(candidates.limit(TRANSLATION_CHOICES_LIMIT)).all()
     linked = _linked_translation_id(post) if post else None
     if linked and linked not in {row.id for row in rows}:
@@ -182,19 +190,26 @@ def _handle_post_form(form: PostForm, post: Post | None):
         else:
             draft = _draft_from_form(form)
             old_status = post.status if post else None
-            if post is None:
-                saved = create_post(current_user, draft)
-                message = "Post created."
-            else:
-                saved = apply_draft(post, draft)
-                message = "Post saved."
-            db.session.flush()
-            record_status_change(saved, old_status, current_actor())
             try:
+                if post is None:
+                    saved = create_post(current_user, draft)
+                    message = "Post created."
+                else:
+                    revisions.check_version(post, form.version.data)
+                    saved = apply_draft(post, draft)
+                    revisions.bump_version(saved)
+                    message = "Post saved."
+                db.session.flush()
+                record_status_change(saved, old_status, current_actor())
+                revisions.record_revision(saved, current_user)
+                revisions.discard_autosave(current_user, desk.post_autosave_key(post))
                 db.session.commit()
             except IntegrityError:
                 db.session.rollback()
                 form.slug.errors.append("Another post already uses this slug.")
+            except (revisions.ConflictError, StaleDataError):
+                db.session.rollback()
+                return desk.render_conflict(form, post.id)
             else:
                 flash(message, "success")
                 warn_about_missing_alt(draft.body_source, draft.featured_media_id)
@@ -207,6 +222,7 @@ def _handle_post_form(form: PostForm, post: Post | None):
         post=post,
         preview_html=preview_html,
         published_at=post.published_at if post else None,
+        autosave=desk.offered_autosave(current_user, post) if request.method == "GET" else None,
     )
 
 

@@ -11,6 +11,7 @@ from app.admin.content_forms import CategoryForm, TagForm, TagMergeForm
 from app.admin.forms import ConfirmForm
 from app.admin.routes import bp
 from app.content import taxonomy
+from app.content.collation import collated
 from app.content.staff_lists import category_post_counts, tag_post_counts
 from app.content.text import slugify
 from app.extensions import db
@@ -118,7 +119,7 @@ def delete_category(category_id: int):
 
 
 def _all_tags() -> list[Tag]:
-    return list(db.session.scalars(select(Tag).order_by(Tag.name, Tag.id)))
+    return collated(db.session.scalars(select(Tag).order_by(Tag.id)), lambda t: t.name)
 
 
 @bp.route("/tags")

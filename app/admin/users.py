@@ -10,6 +10,7 @@ from app.accounts.mail import MailError, MailSettings, send_mail
 from app.admin.forms import ConfirmForm, DeleteAccountForm, InviteForm, RoleForm
 from app.admin.routes import bp
 from app.auth.sessions import current_actor, external_url, keep_signed_in
+from app.content.collation import collated
 from app.content.permissions import can
 from app.content.settings import get_setting
 from app.extensions import db
@@ -37,7 +38,9 @@ def _get_user(user_id: int) -> User:
 @bp.route("/users")
 def users():
     _require_admin()
-    accounts = db.session.scalars(db.select(User).order_by(User.display_name, User.id)).all()
+    accounts = collated(
+        db.session.scalars(db.select(User).order_by(User.id)), lambda u: u.display_name
+    )
     return render_template("admin/users.html", accounts=accounts)
 
 
@@ -184,9 +187,9 @@ def disable_user_two_factor(user_id: int):
 @bp.route("/users/<int:user_id>/delete", methods=["GET", "POST"])
 def delete_user(user_id: int):
     user = _get_user(user_id)
-    others = db.session.scalars(
-        db.select(User).where(User.id != user.id).order_by(User.display_name)
-    ).all()
+    others = collated(
+        db.session.scalars(db.select(User).where(User.id != user.id)), lambda u: u.display_name
+    )
     form = DeleteAccountForm()
     form.heir.choices = [(other.id, f"{other.display_name} ({other.email})") for other in others]
     post_count = db.session.scalar(

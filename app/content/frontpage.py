@@ -5,6 +5,7 @@ Each function is one query, so the home page costs the same however large the si
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from datetime import datetime
 
 from sqlalchemy import select, true
@@ -30,10 +31,15 @@ def pinned_posts(now: datetime | None = None, limit: int = MAX_PINNED) -> list[P
 
 
 def featured_blocks(
-    category_ids: list[int], categories: list[Category], now: datetime | None = None
+    category_ids: list[int],
+    categories: list[Category],
+    now: datetime | None = None,
+    exclude_ids: Iterable[int] = (),
 ) -> list[tuple[Category, Post]]:
     """For each featured category (in the admins' order) its newest visible post, sub-categories
-    included. One statement: a scalar subquery per category picks the newest post id."""
+    included, leaving out ``exclude_ids`` (the top story, already shown above).
+    One statement: a scalar subquery per category picks the newest post id."""
+    exclude = list(exclude_ids)
     by_id = {c.id: c for c in categories}
     wanted = [by_id[cid] for cid in category_ids if cid in by_id]
     if not wanted:
@@ -44,7 +50,12 @@ def featured_blocks(
         ids = {category.id} | descendant_ids(category.id, categories)
         columns.append(
             select(Post.id)
-            .where(Post.status == PUBLISHED, Post.published_at <= now, in_categories(ids))
+            .where(
+                Post.status == PUBLISHED,
+                Post.published_at <= now,
+                in_categories(ids),
+                *([Post.id.not_in(exclude)] if exclude else []),
+            )
             .order_by(Post.published_at.desc(), Post.id.desc())
             .limit(1)
             .scalar_subquery()

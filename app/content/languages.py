@@ -54,3 +54,18 @@ def text_direction(code: str) -> str:
 def language_choices(extra: list[str] | None = None) -> list[tuple[str, str]]:
     codes = list(dict.fromkeys([*(extra or []), *COMMON_LANGUAGES]))
     return [(code, f"{language_name(code)} ({code})") for code in codes]
+
+
+@lru_cache(maxsize=1)
+def rtl_language_subtags() -> tuple[str, ...]:
+    """Every primary language subtag Babel knows to be written right to left (``fa``, ``ar`` ...)."""
+    from babel.localedata import locale_identifiers
+
+    # Bare language locales only: ``az_Arab`` is right to left, but Azerbaijani (``az``) is not.
+    return tuple(
+        sorted(
+            identifier
+            for identifier in locale_identifiers()
+            if "_" not in identifier and text_direction(identifier) == "rtl"
+        )
+    )

@@ -14,6 +14,7 @@ from sqlalchemy.orm import joinedload
 from app.content.audit import Actor, record
 from app.content.listing import PUBLISHED, card_columns
 from app.content.rendering import render_markdown
+from app.content.settings import get_setting, register_default
 from app.content.slugs import free_slug, slug_taken
 from app.content.taxonomy import default_category, tags_from_names
 from app.content.text import derive_excerpt, slugify
@@ -55,9 +56,19 @@ class PostDraft:
     password: str = ""
 
 
+# Post addresses keep non-Latin words readable (percent-encoded), as WordPress does; admins can
+# switch to transliterated ASCII slugs in Settings.
+register_default("unicode_slugs", True)
+
+
+def post_slug(text: str) -> str:
+    """The slug of ``text`` for a post, following the ``unicode_slugs`` setting."""
+    return slugify(text, keep_scripts=bool(get_setting("unicode_slugs")))
+
+
 def unique_slug(desired: str, exclude_post_id: int | None = None) -> str:
     """A post slug made from ``desired`` that no other post uses."""
-    return free_slug(Post, slugify(desired), exclude_post_id)
+    return free_slug(Post, post_slug(desired), exclude_post_id)
 
 
 def slug_is_taken(slug: str, exclude_post_id: int | None = None) -> bool:
@@ -72,7 +83,7 @@ def apply_draft(post: Post, draft: PostDraft, *, now: datetime | None = None) ->
     if requested and requested == post.slug:
         pass  # unchanged, even if not ASCII (imported WordPress slugs stay as they were)
     elif requested:
-        post.slug = slugify(requested)
+        post.slug = post_slug(requested)
     elif not post.slug:
         post.slug = unique_slug(post.title, exclude_post_id=post.id)
     post.body_source = draft.body_source

@@ -17,10 +17,13 @@ __all__ = ["render_markdown"]
 # WordPress content is HTML. Everything the parser emits goes through
 # sanitize_html, so enabling raw HTML here does not widen what reaches readers.
 # (MarkdownIt instances hold no per-render state, so one shared instance is fine.)
+# linkify turns bare addresses (https://example.org, www.example.org) into links; it needs the
+# linkify-it-py package (the markdown-it-py[linkify] extra).
 _markdown = (
-    MarkdownIt("commonmark", {"html": True})
+    MarkdownIt("commonmark", {"html": True, "linkify": True})
     .enable("table")
     .enable("strikethrough", ignoreInvalid=True)
+    .enable("linkify")
 )
 
 

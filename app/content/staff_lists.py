@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from sqlalchemy import func, select
 
+from app.content.collation import sort_key
 from app.content.pages import page_path
 from app.extensions import db
 from app.models import Page, post_categories, post_tags
@@ -28,7 +29,9 @@ def page_tree() -> list[tuple[Page, int, str]]:
 
     One query; pages whose parent chain loops are listed at the top level rather than lost.
     """
-    pages = list(db.session.scalars(select(Page).order_by(Page.menu_order, Page.title)))
+    pages = sorted(
+        db.session.scalars(select(Page)), key=lambda p: (p.menu_order, sort_key(p.title))
+    )
     by_id = {page.id: page for page in pages}
     children: dict[int | None, list[Page]] = {}
     for page in pages:

@@ -6,6 +6,7 @@ from collections.abc import Iterable
 
 from sqlalchemy import delete, insert, select
 
+from app.content.collation import collated
 from app.content.slugs import free_slug, slug_taken
 from app.content.text import slugify
 from app.extensions import db
@@ -67,7 +68,7 @@ def save_category(
 
 def all_categories() -> list[Category]:
     """Every category in one query (sites have tens, not thousands)."""
-    return list(db.session.scalars(select(Category).order_by(Category.name)))
+    return collated(db.session.scalars(select(Category)), lambda c: c.name)
 
 
 def descendant_ids(category_id: int, categories: Iterable[Category] | None = None) -> set[int]:
@@ -94,7 +95,7 @@ def category_tree(categories: Iterable[Category] | None = None) -> list[tuple[Ca
     ordered: list[tuple[Category, int]] = []
 
     def walk(parent_id: int | None, depth: int) -> None:
-        for child in sorted(children.get(parent_id, []), key=lambda c: c.name.lower()):
+        for child in collated(children.get(parent_id, []), lambda c: c.name):
             ordered.append((child, depth))
             walk(child.id, depth + 1)
 

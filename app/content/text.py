@@ -5,9 +5,11 @@ The results are plain text, not markup: templates must escape them as usual.
 
 from __future__ import annotations
 
+import unicodedata
 from html.parser import HTMLParser
 
 from slugify import slugify as _slugify
+from text_unidecode import unidecode as _unidecode
 
 __all__ = ["ELLIPSIS", "FALLBACK_SLUG", "derive_excerpt", "plain_text", "slugify"]
 
@@ -15,18 +17,33 @@ FALLBACK_SLUG = "post"
 ELLIPSIS = "\u2026"
 
 
-def slugify(text: str | None, max_length: int = 80) -> str:
+def slugify(text: str | None, max_length: int = 80, keep_scripts: bool = False) -> str:
     """Return an ASCII slug of ``text`` (``"post"`` if nothing survives).
 
     Non-Latin titles are transliterated (German umlauts, French accents, Persian
     script), the slug is cut at a hyphen so that it fits ``max_length``, and a
     single word longer than ``max_length`` is cut hard.
+
+    With ``keep_scripts`` (as WordPress does) only Latin letters are transliterated
+    (``Über`` -> ``uber``); Persian, Arabic, Cyrillic ... words stay readable and the URL
+    carries them percent-encoded (``گزارش-سالانه``).
     """
     if max_length < 1:
         raise ValueError("max_length must be at least 1")
+    if keep_scripts and text:
+        text = "".join(
+            _unidecode(char) if char.isalpha() and "LATIN" in unicodedata.name(char, "") else char
+            for char in text
+        )
     # save_order=True: without it python-slugify skips an over-long word and
     # keeps later, shorter ones, producing a slug that reorders the title.
-    slug = _slugify(text or "", max_length=max_length, word_boundary=True, save_order=True)
+    slug = _slugify(
+        text or "",
+        max_length=max_length,
+        word_boundary=True,
+        save_order=True,
+        allow_unicode=keep_scripts,
+    )
     return slug or FALLBACK_SLUG[:max_length]
 
 
@@ -39,15 +56,23 @@ _BREAKING_TAGS = frozenset(
         "table", "tbody", "td", "tfoot", "th", "thead", "tr", "ul",
     }
 )  # fmt: skip
+# Blocks that end a sentence even without a full stop: a heading, a list item, a table cell.
+_SENTENCE_TAGS = frozenset(
+    {"caption", "dd", "dt", "figcaption", "h1", "h2", "h3", "h4", "h5", "h6", "li", "td", "th"}
+)
+_SENTENCE_END = "\x00"
+# Characters after which a block already reads as finished (Latin, Arabic/Persian, CJK marks).
+_FINAL_PUNCTUATION = ".!?…:;\u061f\u06d4\u3002\uff01\uff1f"
 # Elements whose content is never shown as text.
 _HIDDEN_TAGS = frozenset({"script", "style", "template", "noscript"})
 
 
 class _TextExtractor(HTMLParser):
-    def __init__(self) -> None:
+    def __init__(self, sentences: bool = False) -> None:
         super().__init__(convert_charrefs=True)
         self.parts: list[str] = []
         self._hidden_depth = 0
+        self._sentences = sentences
 
     def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
         if tag in _HIDDEN_TAGS:
@@ -63,6 +88,8 @@ class _TextExtractor(HTMLParser):
     def handle_endtag(self, tag: str) -> None:
         if tag in _HIDDEN_TAGS:
             self._hidden_depth = max(0, self._hidden_depth - 1)
+        elif self._sentences and tag in _SENTENCE_TAGS:
+            self.parts.append(_SENTENCE_END)
         elif tag in _BREAKING_TAGS:
             self.parts.append(" ")
 
@@ -71,20 +98,31 @@ class _TextExtractor(HTMLParser):
             self.parts.append(data)
 
 
-def plain_text(html: str | None) -> str:
+def plain_text(html: str | None, sentences: bool = False) -> str:
     """Return the visible text of ``html``: no tags, entities decoded, whitespace collapsed.
 
     Block boundaries (``</p><p>``, ``<br>``, table cells ...) become spaces so
     words do not run together; script, style, template and noscript content is dropped.
+    With ``sentences``, a heading, list item or table cell that ends without punctuation gets
+    a full stop, so "What we ask" and the list below it read as separate sentences.
     """
     if not html:
         return ""
-    parser = _TextExtractor()
+    parser = _TextExtractor(sentences)
     parser.feed(html)
     parser.close()
     # str.split() also splits on NBSP and other Unicode spaces, but not on the
     # zero-width non-joiner that Persian spelling relies on.
-    return " ".join("".join(parser.parts).split())
+    text = " ".join("".join(parser.parts).split())
+    if not sentences:
+        return text
+    pieces = text.split(_SENTENCE_END)
+    out = pieces[0].rstrip()
+    for piece in pieces[1:]:
+        if out and out[-1] not in _FINAL_PUNCTUATION:
+            out += "."
+        out = (out + " " + piece.strip()).strip() if piece.strip() else out
+    return " ".join(out.split())
 
 
 # Trailing punctuation that looks wrong directly before an ellipsis.
@@ -95,7 +133,7 @@ def derive_excerpt(html: str | None, words: int = 55) -> str:
     """Return the first ``words`` words of the text of ``html``, plus "…" if cut."""
     if words < 1:
         raise ValueError("words must be at least 1")
-    tokens = plain_text(html).split(" ")
+    tokens = plain_text(html, sentences=True).split(" ")
     if len(tokens) <= words or tokens == [""]:
         return " ".join(tokens)
     return " ".join(tokens[:words]).rstrip(_TRAILING_PUNCTUATION) + ELLIPSIS

@@ -62,10 +62,17 @@ def home():
     context = {"pagination": recent, "posts": recent.items, "lang": lang}
     if recent.page == 1:
         categories = all_categories()
+        pinned = frontpage.pinned_posts()
+        # The top story (first pinned, else newest) is not shown again in a featured block.
+        top = pinned[0] if pinned else (recent.items[0] if recent.items else None)
         context.update(
             headlines=frontpage.headline_posts(20),
-            pinned=frontpage.pinned_posts(),
-            featured=frontpage.featured_blocks(get_setting("featured_categories"), categories),
+            pinned=pinned,
+            featured=frontpage.featured_blocks(
+                get_setting("featured_categories"),
+                categories,
+                exclude_ids=[top.id] if top else (),
+            ),
         )
     return render_template("public/home.html", **context)
 

@@ -1,0 +1,107 @@
+"""The archive navigation: months that have visible posts, with their counts, grouped by year.
+
+One GROUP BY over the ``(status, published_at)`` index: no post rows or bodies are loaded, and the
+database does the counting. Months are the site's calendar months (its timezone), exactly as the
+``/yyyy/mm/`` archives bound them: PostgreSQL converts with ``AT TIME ZONE``; SQLite, which has no
+timezone database, gets a small SQL function (registered on each connection) that uses Python's.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from functools import lru_cache
+from zoneinfo import ZoneInfo
+
+from sqlalchemy import event, func, literal
+from sqlalchemy.engine import Engine
+
+from app.content.settings import get_setting
+from app.extensions import db
+from app.models import Post, PostStatus, utcnow
+
+SQLITE_FUNCTION = "broadside_local_month"
+
+
+@lru_cache(maxsize=8)
+def _zone(name: str) -> ZoneInfo:
+    return ZoneInfo(name)
+
+
+def _local_month(stored: str | None, timezone: str) -> str | None:
+    """``'2020-01-31 23:30:00'`` (naive UTC, as SQLite stores it) -> ``'2020-02'`` in ``timezone``."""
+    if stored is None:
+        return None
+    moment = datetime.fromisoformat(stored).replace(tzinfo=UTC)
+    return moment.astimezone(_zone(timezone)).strftime("%Y-%m")
+
+
+@event.listens_for(Engine, "connect")
+def _register_sqlite_function(dbapi_connection, connection_record) -> None:
+    if type(dbapi_connection).__module__ != "sqlite3":
+        return
+    dbapi_connection.create_function(SQLITE_FUNCTION, 2, _local_month, deterministic=True)
+
+
+@dataclass(frozen=True)
+class ArchiveMonth:
+    year: int
+    month: int
+    count: int
+
+    @property
+    def name(self) -> str:
+        return f"{datetime(self.year, self.month, 1):%B}"
+
+
+@dataclass(frozen=True)
+class ArchiveYear:
+    year: int
+    count: int
+    months: list[ArchiveMonth]
+
+
+def _month_expression(timezone: str):
+    if db.engine.dialect.name == "postgresql":
+        local = func.timezone(literal(timezone), func.timezone("UTC", Post.published_at))
+        return func.to_char(local, "YYYY-MM")
+    return getattr(func, SQLITE_FUNCTION)(Post.published_at, literal(timezone))
+
+
+# The last result per worker, keyed on the site state (app.caching.generation): it changes with
+# every public change and when a scheduled post's time comes, so the counts are never stale,
+# and the GROUP BY runs once per change instead of on every page view.
+_last: dict[tuple, list[ArchiveYear]] = {}
+
+
+def archive_years(now: datetime | None = None) -> list[ArchiveYear]:
+    """Years, newest first, each with its months (newest first) and their visible post counts."""
+    if now is not None:
+        return _count_months(now)
+    from app.caching.generation import current_state
+
+    key = (id(db.engine), current_state().tag, get_setting("site_timezone"))
+    cached = _last.get(key)
+    if cached is None:
+        cached = _count_months(utcnow())
+        _last.clear()
+        _last[key] = cached
+    return cached
+
+
+def _count_months(now: datetime) -> list[ArchiveYear]:
+    bucket = _month_expression(get_setting("site_timezone")).label("bucket")
+    rows = db.session.execute(
+        db.select(bucket, func.count())
+        .select_from(Post)
+        .where(Post.status == PostStatus.PUBLISHED, Post.published_at <= now)
+        .group_by(bucket)
+        .order_by(bucket.desc())
+    ).all()
+    years: dict[int, list[ArchiveMonth]] = {}
+    for key, count in rows:
+        year, month = (int(part) for part in key.split("-"))
+        years.setdefault(year, []).append(ArchiveMonth(year, month, count))
+    return [
+        ArchiveYear(year, sum(m.count for m in months), months) for year, months in years.items()
+    ]
