@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import time
 from pathlib import Path
 from typing import Any
@@ -19,7 +20,11 @@ from app.extensions import csrf, db, limiter, login_manager, migrate
 def create_app(config: dict[str, Any] | None = None) -> Flask:
     """Build the application: settings, extensions, blueprints, CLI, error pages."""
     config = dict(config or {})
-    instance_path = Path(config.pop("INSTANCE_PATH", DEFAULT_INSTANCE_PATH))
+    instance_path = Path(
+        config.pop("INSTANCE_PATH", None)
+        or os.environ.get("BROADSIDE_INSTANCE_PATH")
+        or DEFAULT_INSTANCE_PATH
+    )
     app = Flask(__name__, instance_path=str(instance_path), instance_relative_config=True)
     app.config.update(build_config(instance_path, config.get("ENV_NAME")))
     app.config.update(config)

@@ -28,21 +28,51 @@ def find_user_by_email(email: str) -> User | None:
     return db.session.scalar(db.select(User).where(User.email == User.normalise_email(email)))
 
 
-def _ensure_another_active_admin(user: User) -> None:
-    """Refuse to take away the last active admin.
+def _lock_active_admins() -> None:
+    """On PostgreSQL, lock the active admin rows so concurrent removals queue up.
 
-    The admin rows are locked (PostgreSQL) so two admins demoting each other at the same moment
-    cannot both succeed.
+    READ COMMITTED would otherwise let two admins each see the other still active; after
+    waiting for the lock, the second sees the first's change. SQLite has no row locks, but its
+    single writer gives the conditional UPDATE below the same guarantee.
     """
-    if user.role != Role.ADMIN or not user.active:
-        return
-    admin_ids = db.session.scalars(
+    db.session.scalars(
         db.select(User.id)
         .where(User.role == Role.ADMIN.value, User.active.is_(True))
         .with_for_update()
     ).all()
-    if not set(admin_ids) - {user.id}:
-        raise AccountRuleError(LAST_ADMIN_MESSAGE)
+
+
+def _remove_admin_power(user: User, **values) -> None:
+    """Apply ``values`` (a role change or deactivation) unless ``user`` is the last active admin.
+
+    The rule is checked and the change made in one conditional UPDATE whose WHERE counts the
+    other active admins, so two admins removing each other at the same moment cannot both win.
+    """
+    values["session_version"] = User.session_version + 1  # their sessions end
+    if user.role != Role.ADMIN or not user.active:
+        db.session.execute(
+            db.update(User)
+            .where(User.id == user.id)
+            .values(**values)
+            .execution_options(synchronize_session=False)
+        )
+    else:
+        _lock_active_admins()
+        other = db.aliased(User)
+        others = (
+            db.select(db.func.count(other.id))
+            .where(other.role == Role.ADMIN.value, other.active.is_(True), other.id != user.id)
+            .scalar_subquery()
+        )
+        changed = db.session.execute(
+            db.update(User)
+            .where(User.id == user.id, others > 0)
+            .values(**values)
+            .execution_options(synchronize_session=False)
+        ).rowcount
+        if changed != 1:
+            raise AccountRuleError(LAST_ADMIN_MESSAGE)
+    db.session.expire(user, ["role", "active", "session_version"])
 
 
 def _end_sessions(user: User) -> None:
@@ -134,20 +164,19 @@ def change_role(user: User, role: Role | str, by: Actor) -> None:
     role = Role(role)
     if role == user.role:
         return
-    if role != Role.ADMIN:
-        _ensure_another_active_admin(user)
     old = user.role
-    user.role = role.value
-    _end_sessions(user)
+    if role != Role.ADMIN:
+        _remove_admin_power(user, role=role.value)
+    else:
+        user.role = role.value
+        _end_sessions(user)
     record("account.role_changed", by, user, {"from": old, "to": role.value})
 
 
 def deactivate(user: User, by: Actor) -> None:
     if not user.active:
         return
-    _ensure_another_active_admin(user)
-    user.active = False
-    _end_sessions(user)
+    _remove_admin_power(user, active=False)
     record("account.deactivated", by, user)
 
 
@@ -164,7 +193,7 @@ def delete_account(user: User, heir: User, by: Actor) -> int:
         raise AccountRuleError("Choose another account to receive the posts.")
     if by.user is not None and by.user.id == user.id:
         raise AccountRuleError("You cannot delete your own account. Ask another admin.")
-    _ensure_another_active_admin(user)
+    _remove_admin_power(user, active=False)  # fails, changing nothing, for the last admin
     moved = db.session.execute(
         db.update(Post).where(Post.author_id == user.id).values(author_id=heir.id)
     ).rowcount
