@@ -141,3 +141,31 @@ def test_two_admins_removing_each_other_leave_one_admin(app, server, change):
             results = race([lambda: remove(first, second), lambda: remove(second, first)])
             assert not [r for r in results if isinstance(r, Exception) or r[0] >= 500], results
             assert _active_admins() >= 1
+
+
+def test_one_reset_link_changes_the_password_once(app, server):
+    from app.accounts.tokens import issue_token
+    from app.auth.passwords import verify_password
+    from app.models import TokenPurpose
+
+    user = make_user(Role.AUTHOR, email="author@example.org")
+    raw = issue_token(user, TokenPurpose.PASSWORD_RESET)
+    db.session.commit()
+    path = f"/password/reset/{raw}"
+    with server() as base:
+        browsers = [Browser(base) for _ in range(PARALLEL)]
+        tokens = [browser.csrf(path) for browser in browsers]
+        passwords = [f"racing new password number {n}" for n in range(PARALLEL)]
+        results = race(
+            [
+                lambda b=b, t=t, p=p: b.request(
+                    "POST", path, {"password": p, "confirm": p, "csrf_token": t}
+                )
+                for b, t, p in zip(browsers, tokens, passwords, strict=True)
+            ]
+        )
+    assert not [r for r in results if isinstance(r, Exception) or r[0] >= 500], results
+    winners = [i for i, r in enumerate(results) if r[0] == 302]
+    assert len(winners) == 1, [r[0] for r in results]
+    db.session.expire_all()
+    assert verify_password(db.session.get(User, user.id).password_hash, passwords[winners[0]])

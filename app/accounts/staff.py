@@ -7,7 +7,7 @@ loader refuses sessions carrying an older one. The site always keeps one active 
 from __future__ import annotations
 
 from app.accounts.password_policy import password_problems
-from app.accounts.tokens import issue_token, revoke_tokens
+from app.accounts.tokens import consume_token, issue_token, revoke_tokens
 from app.auth.passwords import hash_password, verify_password
 from app.content.audit import Actor, record
 from app.extensions import db
@@ -18,6 +18,7 @@ class AccountRuleError(Exception):
     """A requested change breaks an account rule; the message is shown to the person asking."""
 
 
+LINK_USED_MESSAGE = "This link has just been used. Ask for a new one if you still need it."
 LAST_ADMIN_MESSAGE = (
     "This is the last active admin account. Make another account an admin first, "
     "so someone can still manage the site."
@@ -106,9 +107,10 @@ def invite_user(email: str, name: str, role: Role | str, by: Actor) -> tuple[Use
 
 def accept_invitation(token: AccountToken, name: str, password: str, by: Actor) -> User:
     user = token.user
+    if not consume_token(token):
+        raise AccountRuleError(LINK_USED_MESSAGE)
     _set_password(user, password)
     user.display_name = name.strip() or user.display_name
-    token.used_at = utcnow()
     record("invitation.accepted", Actor(user=user, ip=by.ip), user)
     return user
 
@@ -143,8 +145,9 @@ def request_password_reset(email: str, by: Actor) -> tuple[User, str] | None:
 
 def reset_password(token: AccountToken, password: str, by: Actor) -> User:
     user = token.user
+    if not consume_token(token):
+        raise AccountRuleError(LINK_USED_MESSAGE)
     _set_password(user, password)
-    token.used_at = utcnow()
     record("password.reset", Actor(user=None, ip=by.ip, label=user.email), user)
     return user
 

@@ -211,7 +211,12 @@ def reset_password(token: str):
     form = ResetPasswordForm()
     form.account_email = row.user.email
     if form.validate_on_submit():
-        staff.reset_password(row, form.password.data, current_actor())
+        try:
+            staff.reset_password(row, form.password.data, current_actor())
+        except staff.AccountRuleError as error:
+            db.session.rollback()
+            flash(str(error), "error")
+            return render_template("auth/link_invalid.html", what="password reset"), 409
         db.session.commit()
         logout_user()
         flash("Your password has been changed. Log in with the new password.", "success")
@@ -231,7 +236,12 @@ def accept_invitation(token: str):
     )
     form.account_email = row.user.email
     if form.validate_on_submit():
-        user = staff.accept_invitation(row, form.name.data, form.password.data, current_actor())
+        try:
+            user = staff.accept_invitation(row, form.name.data, form.password.data, current_actor())
+        except staff.AccountRuleError as error:
+            db.session.rollback()
+            flash(str(error), "error")
+            return render_template("auth/link_invalid.html", what="invitation"), 409
         logout_user()
         sign_in(user, remember=False, method="invitation")
         db.session.commit()
