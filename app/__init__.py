@@ -7,14 +7,15 @@ import time
 from pathlib import Path
 from typing import Any
 
-from flask import Flask, render_template
+from flask import Flask, abort, render_template, request
 from sqlalchemy import event
 from sqlalchemy.engine import Engine
-from werkzeug.exceptions import HTTPException
+from werkzeug.exceptions import BadRequest, HTTPException
 from werkzeug.middleware.proxy_fix import ProxyFix
 
 from app.config import DEFAULT_INSTANCE_PATH, build_config
 from app.extensions import csrf, db, limiter, login_manager, migrate
+from app.inputs import AsciiIntConverter, has_control_characters
 
 
 def create_app(config: dict[str, Any] | None = None) -> Flask:
@@ -29,6 +30,7 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     app.config.update(build_config(instance_path, config.get("ENV_NAME")))
     app.config.update(config)
 
+    register_input_guards(app)
     register_extensions(app)
     register_media(app)
     register_caching(app)
@@ -51,6 +53,35 @@ def register_proxy_headers(app: Flask) -> None:
         app.wsgi_app = ProxyFix(
             app.wsgi_app, x_for=proxies, x_proto=proxies, x_host=proxies, x_prefix=0
         )
+
+
+class ControlCharactersInInput(BadRequest):
+    user_message = (
+        "What you sent contains invisible control characters (such as NUL), which cannot be "
+        "stored. Go back, remove them (retyping the text usually does) and send it again."
+    )
+
+
+def register_input_guards(app: Flask) -> None:
+    """Judge every URL number and every text input in one place, before any view runs.
+
+    ``<int:...>`` takes only ASCII digits within the id range (else 404); a path, query string
+    or form with control characters is refused (404 for a path, 400 otherwise), so no view,
+    query or mail header ever sees a NUL.
+    """
+    app.url_map.converters["int"] = AsciiIntConverter
+
+    @app.before_request
+    def refuse_control_characters():
+        if has_control_characters(request.path):
+            abort(404)
+        for key, value in request.args.items(multi=True):
+            if has_control_characters(key) or has_control_characters(value):
+                raise ControlCharactersInInput()
+        if request.method in {"POST", "PUT", "PATCH"}:
+            for key, value in request.form.items(multi=True):
+                if has_control_characters(key) or has_control_characters(value, multiline=True):
+                    raise ControlCharactersInInput()
 
 
 def register_extensions(app: Flask) -> None:

@@ -13,6 +13,7 @@ from sqlalchemy.orm.attributes import set_committed_value
 from app.content.audit import Actor, record
 from app.content.settings import register_default
 from app.extensions import db
+from app.inputs import is_ascii_digits
 from app.models import RecoveryCode, Role, User, utcnow
 
 REQUIRE_SETTING = "require_two_factor_for_editors"
@@ -51,7 +52,7 @@ def qr_code_data_uri(uri: str) -> str:
 
 def _accept_totp(user: User, code: str, at: float | None = None) -> bool:
     """Check a six-digit code, allowing one step of clock drift, and refuse replays."""
-    if not user.totp_secret or not code.isdigit() or len(code) != 6:
+    if not user.totp_secret or not is_ascii_digits(code, max_digits=6) or len(code) != 6:
         return False
     totp = pyotp.TOTP(user.totp_secret)
     at = time.time() if at is None else at
@@ -110,7 +111,7 @@ def verify_sign_in_code(user: User, code: str, *, at: float | None = None) -> st
     code = _clean(code)
     if not user.two_factor_enabled:
         return None
-    if code.isdigit():
+    if is_ascii_digits(code, max_digits=6):
         return "totp" if _accept_totp(user, code, at) else None
     # Check and use up in one conditional UPDATE, so a code raced several ways counts once.
     used = db.session.execute(

@@ -31,6 +31,7 @@ from wtforms.validators import (
 from wtforms.widgets import CheckboxInput, ListWidget
 
 from app.auth.forms import NewPasswordMixin
+from app.content.dates import DATE_RANGE_MESSAGE, in_accepted_range
 from app.content.languages import is_valid_language
 from app.models import PostStatus, Role
 
@@ -42,6 +43,11 @@ FEATURED_SLOTS = 4  # empty choices offered at least; more appear as slots fill 
 
 def _optional_id(value) -> int | None:
     return None if value in ("", None) else int(value)
+
+
+def _check_date_range(field) -> None:
+    if field.data is not None and not in_accepted_range(field.data):
+        raise ValidationError(DATE_RANGE_MESSAGE)
 
 
 class PostForm(FlaskForm):
@@ -72,7 +78,7 @@ class PostForm(FlaskForm):
     published_at = DateTimeLocalField(
         "Publish date",
         format="%Y-%m-%dT%H:%M",
-        validators=[Optional()],
+        validators=[Optional(), lambda form, field: _check_date_range(field)],
         description="Site time. Leave empty to use the moment of publishing; "
         "a future date schedules the post.",
     )
@@ -112,7 +118,10 @@ class PostForm(FlaskForm):
         validators=[Optional(), URL(require_tld=False), Length(max=1000)],
         description="The post's canonical link will point here.",
     )
-    source_published_on = DateField("Originally published on", validators=[Optional()])
+    source_published_on = DateField(
+        "Originally published on",
+        validators=[Optional(), lambda form, field: _check_date_range(field)],
+    )
     save = SubmitField("Save")
     preview = SubmitField("Preview")
 
