@@ -16,6 +16,7 @@ from werkzeug.middleware.proxy_fix import ProxyFix
 from app.config import DEFAULT_INSTANCE_PATH, build_config
 from app.extensions import csrf, db, limiter, login_manager, migrate
 from app.inputs import AsciiIntConverter, has_control_characters
+from app.security_headers import init_security_headers
 
 
 def create_app(config: dict[str, Any] | None = None) -> Flask:
@@ -31,6 +32,7 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     app.config.update(config)
 
     register_input_guards(app)
+    init_security_headers(app)  # first, so its after_request runs last and has the final word
     register_extensions(app)
     register_media(app)
     register_caching(app)
