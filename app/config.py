@@ -94,6 +94,10 @@ def build_config(instance_path: Path, environment: str | None = None) -> dict:
         "TWO_FACTOR_ACCOUNT_RATE_LIMIT": os.environ.get(
             "TWO_FACTOR_ACCOUNT_RATE_LIMIT", "5 per minute;20 per hour"
         ),
+        # Password and code checks inside a session (email, password, two-factor changes).
+        "PASSWORD_CHECK_RATE_LIMIT": os.environ.get(
+            "PASSWORD_CHECK_RATE_LIMIT", "5 per minute;30 per hour"
+        ),
         "AUDIT_EVENTS_PER_PAGE": _int("AUDIT_EVENTS_PER_PAGE", 50),
         "SITE_URL": os.environ.get("SITE_URL", "").rstrip("/"),
         "MAIL_SERVER": os.environ.get("MAIL_SERVER", ""),

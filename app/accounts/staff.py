@@ -80,6 +80,15 @@ def _end_sessions(user: User) -> None:
     user.session_version = (user.session_version or 1) + 1
 
 
+def end_sessions(user: User) -> None:
+    """Logging out: the session's cookie stops working everywhere it was copied.
+
+    Sessions are signed cookies, so ending one means bumping the account's session version,
+    which ends the account's other sessions as well (as a password change does).
+    """
+    _end_sessions(user)
+
+
 def _set_password(user: User, password: str) -> None:
     problems = password_problems(password, email=user.email)
     if problems:

@@ -255,6 +255,11 @@ class PasswordForm(NewPasswordMixin, FlaskForm):
 
 
 class TwoFactorConfirmForm(FlaskForm):
+    setup_password = PasswordField(
+        "Your password",
+        validators=[DataRequired(), Length(max=1024)],
+        description="Changing how you sign in needs your password.",
+    )
     code = StringField(
         "Code from the app",
         validators=[DataRequired(), Length(max=20)],

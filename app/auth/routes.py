@@ -157,6 +157,9 @@ def two_factor():
 def logout():
     form = LogoutForm()
     if form.validate_on_submit():
+        # Server-side: a copy of this session's cookie (or the remember cookie) stops working.
+        staff.end_sessions(current_user._get_current_object())
+        db.session.commit()
         logout_user()
         flash("You have been logged out.", "info")
     return redirect(url_for("public.home"))
