@@ -53,6 +53,7 @@ scale-test: install
 
 bench-pages: install
 	$(BIN)/python bench/bench_pages.py
+	$(BIN)/python bench/bench_sanitizer.py
 
 clean:
 	rm -rf $(VENV) .pytest_cache .ruff_cache
