@@ -6,14 +6,15 @@ import os
 import time
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlsplit
 
 from flask import Flask, abort, render_template, request
 from sqlalchemy import event
 from sqlalchemy.engine import Engine
-from werkzeug.exceptions import BadRequest, HTTPException
+from werkzeug.exceptions import BadRequest, HTTPException, SecurityError
 from werkzeug.middleware.proxy_fix import ProxyFix
 
-from app.config import DEFAULT_INSTANCE_PATH, build_config
+from app.config import DEFAULT_INSTANCE_PATH, build_config, check_config
 from app.extensions import csrf, db, limiter, login_manager, migrate
 from app.inputs import AsciiIntConverter, has_control_characters
 from app.security_headers import init_security_headers
@@ -27,9 +28,10 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
         or os.environ.get("BROADSIDE_INSTANCE_PATH")
         or DEFAULT_INSTANCE_PATH
     )
-    app = Flask(__name__, instance_path=str(instance_path), instance_relative_config=True)
+    app = Broadside(__name__, instance_path=str(instance_path), instance_relative_config=True)
     app.config.update(build_config(instance_path, config.get("ENV_NAME")))
     app.config.update(config)
+    check_config(app.config)
 
     register_input_guards(app)
     init_security_headers(app)  # first, so its after_request runs last and has the final word
@@ -42,6 +44,25 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     register_errorhandlers(app)
     register_commands(app)
     return app
+
+
+class Broadside(Flask):
+    """Flask, with every absolute URL built from ``SITE_URL`` when it is set.
+
+    Mail links, canonical and hreflang links then never follow the request's ``Host`` or
+    ``X-Forwarded-Host`` header, which a visitor controls. Routing still uses the request as
+    it came (only the building half of the URL adapter is pointed at ``SITE_URL``).
+    """
+
+    def create_url_adapter(self, request):
+        adapter = super().create_url_adapter(request)
+        site_url = self.config.get("SITE_URL")
+        if adapter is not None and request is not None and site_url:
+            parts = urlsplit(site_url)
+            adapter.url_scheme = parts.scheme
+            adapter.server_name = parts.netloc
+            adapter.subdomain = ""
+        return adapter
 
 
 def register_proxy_headers(app: Flask) -> None:
@@ -154,6 +175,15 @@ def register_errorhandlers(app: Flask) -> None:
 
     for code in (400, 403, 404, 405, 429):
         app.register_error_handler(code, render_error)
+
+    @app.errorhandler(SecurityError)
+    def untrusted_host(error):
+        # Raised before routing (TRUSTED_HOSTS): no URL can be built, so no site template.
+        return (
+            "400 Bad Request: this site does not answer to that host name.\n",
+            400,
+            {"Content-Type": "text/plain; charset=utf-8"},
+        )
 
     @app.errorhandler(500)
     def internal_error(error):

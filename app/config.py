@@ -100,6 +100,12 @@ def build_config(instance_path: Path, environment: str | None = None) -> dict:
         ),
         "AUDIT_EVENTS_PER_PAGE": _int("AUDIT_EVENTS_PER_PAGE", 50),
         "SITE_URL": os.environ.get("SITE_URL", "").rstrip("/"),
+        # Host names the site answers to (Flask refuses others with 400); an alternative to
+        # SITE_URL for keeping forged Host headers out of links.
+        "TRUSTED_HOSTS": [
+            host.strip() for host in os.environ.get("TRUSTED_HOSTS", "").split(",") if host.strip()
+        ]
+        or None,
         "MAIL_SERVER": os.environ.get("MAIL_SERVER", ""),
         "MAIL_PORT": _int("MAIL_PORT", 587),
         "MAIL_USERNAME": os.environ.get("MAIL_USERNAME", ""),
@@ -133,12 +139,6 @@ def build_config(instance_path: Path, environment: str | None = None) -> dict:
             raise ConfigError(
                 "Production needs SECRET_KEY set to a random value of at least 32 characters."
             )
-        if config["MAIL_SERVER"] and not config["SITE_URL"]:
-            # Links in mail would otherwise be built from the request's Host header, which a
-            # visitor asking for a password reset controls.
-            raise ConfigError(
-                "Production with MAIL_SERVER needs SITE_URL, e.g. https://example.org."
-            )
         config.update(
             SESSION_COOKIE_SECURE=True,
             REMEMBER_COOKIE_SECURE=True,
@@ -156,3 +156,17 @@ def upload_limit_bytes(megabytes: int) -> int:
     """Flask's ``MAX_CONTENT_LENGTH`` for uploads of ``megabytes``: larger requests get a 413
     before their body is read."""
     return megabytes * 1024 * 1024 + FORM_OVERHEAD_BYTES
+
+
+def check_config(config) -> None:
+    """Refuse settings that are unsafe in any mode (called on the final, merged config)."""
+    if config.get("MAIL_SERVER") and not (config.get("SITE_URL") or config.get("TRUSTED_HOSTS")):
+        # Links in mail would otherwise be built from the request's Host header, which a
+        # visitor asking for a password reset controls.
+        raise ConfigError(
+            "MAIL_SERVER needs SITE_URL (e.g. https://example.org) or TRUSTED_HOSTS, so links "
+            "in mail cannot follow a forged Host header."
+        )
+    site_url = config.get("SITE_URL") or ""
+    if site_url and not (site_url.startswith(("http://", "https://")) and "//" in site_url):
+        raise ConfigError("SITE_URL must be an absolute http(s) address, e.g. https://example.org.")

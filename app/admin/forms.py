@@ -33,6 +33,7 @@ from wtforms.widgets import CheckboxInput, ListWidget
 from app.auth.forms import NewPasswordMixin
 from app.content.dates import DATE_RANGE_MESSAGE, in_accepted_range
 from app.content.languages import is_valid_language
+from app.inputs import is_printable_line
 from app.models import PostStatus, Role
 
 SLUG_PATTERN = r"^[a-z0-9]+(?:-[a-z0-9]+)*$"
@@ -138,9 +139,17 @@ class ConfirmForm(FlaskForm):
     """Empty form for POST-only buttons such as delete and logout."""
 
 
+def single_line(form, field) -> None:
+    """Titles end up in mail subjects and page titles: one line, no control characters."""
+    if field.data and not is_printable_line(field.data):
+        raise ValidationError("Use a single line without line breaks.")
+
+
 class SettingsForm(FlaskForm):
-    site_title = StringField("Site title", validators=[DataRequired(), Length(max=120)])
-    site_tagline = StringField("Tagline", validators=[Optional(), Length(max=200)])
+    site_title = StringField(
+        "Site title", validators=[DataRequired(), Length(max=120), single_line]
+    )
+    site_tagline = StringField("Tagline", validators=[Optional(), Length(max=200), single_line])
     site_timezone = StringField(
         "Timezone",
         validators=[DataRequired()],
