@@ -167,3 +167,36 @@ def _last_page(client) -> int:
 )
 def test_parse_int_takes_only_ascii_digits_in_range(text, expected):
     assert parse_int(text) == expected
+
+
+def test_a_tag_longer_than_its_column_is_refused_with_a_message(client):
+    make_user(email="author@example.org")
+    login(client, "author@example.org")
+    response = submit_form(
+        client,
+        "/admin/posts/new",
+        {"title": "Tagged", "body": "x", "status": "draft", "tags": "fine, " + "x" * 121},
+    )
+    assert response.status_code == 200
+    assert "Each tag can be at most 120 characters" in response.text
+    assert db.session.scalar(db.select(db.func.count(Post.id))) == 0
+
+
+@pytest.mark.parametrize(
+    ("url", "fields"),
+    [
+        ("/admin/posts/new", {"title": "T", "body": "x", "status": "draft"}),
+        ("/admin/tags/new", {"name": "T"}),
+        ("/admin/categories/new", {"name": "T"}),
+        ("/admin/pages/new", {"title": "T", "body": "x", "status": "draft"}),
+    ],
+)
+def test_slugs_are_refused_not_cut_when_too_long_or_ending_in_a_newline(client, url, fields):
+    make_user("admin", email="admin@example.org")
+    login(client, "admin@example.org")
+    too_long = submit_form(client, url, {**fields, "slug": "a" * 194})
+    assert too_long.status_code == 200
+    assert "A slug can be at most 80 characters." in too_long.text
+    newline = submit_form(client, url, {**fields, "slug": "fine-slug\n"})
+    assert newline.status_code == 200
+    assert "Use lower-case letters, digits and single hyphens." in newline.text

@@ -36,9 +36,14 @@ from app.content.languages import is_valid_language
 from app.inputs import is_printable_line
 from app.models import PostStatus, Role
 
-SLUG_PATTERN = r"^[a-z0-9]+(?:-[a-z0-9]+)*$"
+# \Z, not $: WTForms' Regexp uses re.match, where $ also matches before a trailing newline.
+SLUG_PATTERN = r"^[a-z0-9]+(?:-[a-z0-9]+)*\Z"
+# slugify() cuts longer slugs; the forms refuse them instead of cutting silently.
+SLUG_MAX_LENGTH = 80
+SLUG_TOO_LONG = f"A slug can be at most {SLUG_MAX_LENGTH} characters."
+TAG_NAME_MAX_LENGTH = 120  # Tag.name
 # A plausibility check only; the invitation mail is the real test of an address.
-LOOKS_LIKE_EMAIL = Regexp(r"^[^@\s]+@[^@\s]+\.[^@\s]+$", message="Enter an email address.")
+LOOKS_LIKE_EMAIL = Regexp(r"^[^@\s]+@[^@\s]+\.[^@\s]+\Z", message="Enter an email address.")
 FEATURED_SLOTS = 4  # empty choices offered at least; more appear as slots fill up
 
 
@@ -57,7 +62,7 @@ class PostForm(FlaskForm):
         "Slug",
         validators=[
             Optional(),
-            Length(max=200),
+            Length(max=SLUG_MAX_LENGTH, message=SLUG_TOO_LONG),
             Regexp(SLUG_PATTERN, message="Use lower-case letters, digits and single hyphens."),
         ],
         description="The last part of the address. Leave empty to make one from the title.",
@@ -130,6 +135,14 @@ class PostForm(FlaskForm):
         if not is_valid_language(field.data or ""):
             raise ValidationError("Choose a language.")
 
+    def validate_tags(self, field) -> None:
+        for name in (field.data or "").split(","):
+            if len(" ".join(name.split())) > TAG_NAME_MAX_LENGTH:
+                raise ValidationError(
+                    f"Each tag can be at most {TAG_NAME_MAX_LENGTH} characters: "
+                    f"“{name.strip()[:30]}…” is longer."
+                )
+
     def validate_source_url(self, field) -> None:
         if field.data and not field.data.lower().startswith(("http://", "https://")):
             raise ValidationError("Use an http:// or https:// address.")
@@ -158,7 +171,7 @@ class SettingsForm(FlaskForm):
     )
     site_language = StringField(
         "Default language",
-        validators=[DataRequired(), Regexp(r"^[a-zA-Z]{2,3}(-[a-zA-Z0-9]{2,8})*$")],
+        validators=[DataRequired(), Regexp(r"^[a-zA-Z]{2,3}(-[a-zA-Z0-9]{2,8})*\Z")],
         description="A language code such as en, de, fr or fa.",
     )
     posts_per_page = IntegerField(
