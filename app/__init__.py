@@ -17,6 +17,7 @@ from werkzeug.middleware.proxy_fix import ProxyFix
 from app.config import DEFAULT_INSTANCE_PATH, build_config, check_config
 from app.extensions import csrf, db, limiter, login_manager, migrate
 from app.inputs import AsciiIntConverter, has_control_characters
+from app.request_log import init_request_log
 from app.security_headers import init_security_headers
 
 
@@ -35,6 +36,7 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
 
     register_input_guards(app)
     init_security_headers(app)  # first, so its after_request runs last and has the final word
+    init_request_log(app)
     register_extensions(app)
     register_media(app)
     register_caching(app)
