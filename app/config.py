@@ -133,6 +133,9 @@ def build_config(instance_path: Path, environment: str | None = None) -> dict:
         "MEDIA_S3_SECRET_ACCESS_KEY": os.environ.get("MEDIA_S3_SECRET_ACCESS_KEY", ""),
         "MEDIA_S3_PREFIX": os.environ.get("MEDIA_S3_PREFIX", ""),
     }
+    if os.environ.get("REQUEST_LOG"):
+        # One JSON line per request on stderr; on by default except in tests.
+        config["REQUEST_LOG"] = _bool("REQUEST_LOG", True)
     secret = os.environ.get("SECRET_KEY")
     if environment == "production":
         if not secret or len(secret) < 32:
