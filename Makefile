@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 PORT ?= 5000
 FLASK := $(BIN)/flask --app wsgi
 
-.PHONY: run test lint format bench bench-pages scale-test install install-dev clean
+.PHONY: run test lint format bench bench-pages scale-test soak install install-dev clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -54,6 +54,10 @@ scale-test: install
 bench-pages: install
 	$(BIN)/python bench/bench_pages.py
 	$(BIN)/python bench/bench_sanitizer.py
+
+# Load and outage drill against gunicorn on PostgreSQL (see bench/soak.py); empties that database.
+soak: install
+	$(BIN)/python bench/soak.py
 
 clean:
 	rm -rf $(VENV) .pytest_cache .ruff_cache

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import os
 import time
 from pathlib import Path
@@ -11,6 +12,7 @@ from urllib.parse import urlsplit
 from flask import Flask, abort, render_template, request
 from sqlalchemy import event
 from sqlalchemy.engine import Engine
+from sqlalchemy.exc import InterfaceError, OperationalError, SQLAlchemyError
 from werkzeug.exceptions import BadRequest, HTTPException, SecurityError
 from werkzeug.middleware.proxy_fix import ProxyFix
 
@@ -110,9 +112,13 @@ def register_input_guards(app: Flask) -> None:
 
 
 def register_extensions(app: Flask) -> None:
+    engine_options = app.config.setdefault("SQLALCHEMY_ENGINE_OPTIONS", {})
     if app.config["SQLALCHEMY_DATABASE_URI"].startswith("sqlite"):
-        engine_options = app.config.setdefault("SQLALCHEMY_ENGINE_OPTIONS", {})
         engine_options.setdefault("connect_args", {}).setdefault("timeout", 15)
+    else:
+        # After a database restart the pool holds dead connections: test each one as it is
+        # checked out, so the first requests after an outage succeed instead of failing.
+        engine_options.setdefault("pool_pre_ping", True)
     db.init_app(app)
     migrate.init_app(app, db, directory=str(Path(__file__).resolve().parent.parent / "migrations"))
     login_manager.init_app(app)
@@ -186,6 +192,16 @@ def register_errorhandlers(app: Flask) -> None:
             400,
             {"Content-Type": "text/plain; charset=utf-8"},
         )
+
+    @app.errorhandler(OperationalError)
+    @app.errorhandler(InterfaceError)
+    def database_unavailable(error):
+        """The database is down or restarting: a 503 that says so, never a traceback or 500."""
+        with contextlib.suppress(SQLAlchemyError):
+            db.session.rollback()
+        db.session.remove()
+        app.logger.error("Database unavailable: %s", type(error.orig or error).__name__)
+        return render_template("errors/503.html"), 503, {"Retry-After": "30"}
 
     @app.errorhandler(500)
     def internal_error(error):

@@ -169,3 +169,39 @@ def test_one_reset_link_changes_the_password_once(app, server):
     assert len(winners) == 1, [r[0] for r in results]
     db.session.expire_all()
     assert verify_password(db.session.get(User, user.id).password_hash, passwords[winners[0]])
+
+
+def test_concurrent_writers_all_save_without_database_is_locked(app, server):
+    """Several workers saving at once (SQLite: WAL, busy timeout, short write transactions)."""
+    from app.models import Post
+
+    authors = [make_user(Role.AUTHOR, email=f"writer{n}@example.org") for n in range(PARALLEL)]
+    with server() as base:
+        browsers = []
+        for author in authors:
+            browser = Browser(base)
+            status, _, _ = browser.post(
+                "/login", {"email": author.email, "password": DEFAULT_PASSWORD}
+            )
+            assert status == 302
+            browsers.append((browser, browser.csrf("/admin/posts/new")))
+
+        def write(browser, token, n):
+            return browser.request(
+                "POST",
+                "/admin/posts/new",
+                {
+                    "title": f"Written at once {n}",
+                    "body": "Saved while others save. " * 200,
+                    "status": "published",
+                    "language": "en",
+                    "csrf_token": token,
+                },
+            )
+
+        results = race([lambda b=b, t=t, n=n: write(b, t, n) for n, (b, t) in enumerate(browsers)])
+    statuses = [r if isinstance(r, Exception) else r[0] for r in results]
+    assert statuses == [302] * PARALLEL, statuses
+    assert not any("database is locked" in r[1] for r in results if not isinstance(r, Exception))
+    db.session.expire_all()
+    assert db.session.scalar(db.select(db.func.count(Post.id))) == PARALLEL
