@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import shutil
 import tarfile
 from pathlib import Path
 
@@ -38,9 +39,20 @@ def test_backup_and_restore_round_trip(app, backend, tmp_path):
     if backend == "sqlite":
         target = make_app(backend, tmp_path, INSTANCE_PATH=tmp_path / "restored")
     else:
-        db.drop_all()  # an empty PostgreSQL database, as on a new server
-        db.session.commit()
+        # A new server: an empty PostgreSQL database and an empty media folder.
+        shutil.move(media, tmp_path / "old-media")
+        db.session.remove()
+        db.drop_all()
         target = app
+    try:
+        _restore_and_check(target, out, tmp_path, own_app=target is not app)
+    finally:
+        if backend == "postgresql":  # whatever happened, leave the schema for the next tests
+            db.session.remove()
+            db.create_all()
+
+
+def _restore_and_check(target, out, tmp_path, *, own_app: bool):
     with target.app_context():
         refused = _run(target, "restore", str(tmp_path / "missing.tar.gz"))
         assert refused.exit_code != 0
@@ -57,7 +69,7 @@ def test_backup_and_restore_round_trip(app, backend, tmp_path):
         again = _run(target, "restore", str(out))
         assert again.exit_code != 0 and "not empty" in again.output
         db.session.remove()
-        if target is not app:
+        if own_app:
             db.engine.dispose()
 
 
