@@ -46,6 +46,7 @@ format: install-dev
 # HTTP benchmark: gunicorn + wrk beside a bare Flask app (see bench/bench_http.py for settings).
 bench: install
 	$(BIN)/python bench/bench_http.py
+	$(BIN)/python bench/bench_sanitizer.py
 
 # Two gunicorn servers + nginx on loopback sharing PostgreSQL and Redis (deploy/scale_test.py).
 scale-test: install

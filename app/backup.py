@@ -25,6 +25,8 @@ MANIFEST = "manifest.json"
 SQLITE_MEMBER = "database.sqlite3"
 POSTGRES_MEMBER = "database.pgdump"
 MEDIA_MEMBER = "media"
+# Tables a new, unused instance already has rows in (migration state, page-cache generation).
+HOUSEKEEPING_TABLES = frozenset({"alembic_version", "site_generation"})
 
 
 class BackupError(RuntimeError):
@@ -104,11 +106,11 @@ def create_backup(engine: Engine, media_root: Path, out: Path) -> dict:
 
 
 def _is_empty(engine: Engine) -> bool:
-    """No tables with rows: a fresh database, possibly migrated but unused."""
+    """No content tables with rows: a fresh database, possibly migrated but unused."""
     inspector = inspect(engine)
     with engine.connect() as connection:
         for table in inspector.get_table_names():
-            if table == "alembic_version":
+            if table in HOUSEKEEPING_TABLES:
                 continue
             quoted = engine.dialect.identifier_preparer.quote(table)
             if connection.exec_driver_sql(f"SELECT 1 FROM {quoted} LIMIT 1").first():  # noqa: S608
