@@ -38,6 +38,9 @@ SECONDS = int(os.environ.get("SOAK_SECONDS", "60"))
 CONNECTIONS = int(os.environ.get("SOAK_CONNECTIONS", "64"))
 WORKERS = int(os.environ.get("SOAK_WORKERS", "4"))
 OUTAGE_SECONDS = int(os.environ.get("OUTAGE_SECONDS", "10"))
+# A request still unanswered after this long counts as an error (wrk's default, 2 s, is less
+# than a shared 2-core machine takes at the slow tail under 64 connections).
+WRK_TIMEOUT = int(os.environ.get("SOAK_WRK_TIMEOUT", "10"))
 RECOVERY_GRACE = 5  # seconds after the database is back in which 503s may still finish
 APP_NAME = "broadside-soak"
 PATHS = ["/", "/?page=2", "/category/reports/", "/about/", "/2024/", "/search/"]
@@ -143,6 +146,7 @@ def run_wrk(wrk: str, base: str, paths: list[str], workdir: Path) -> bool:
         "-t2",
         f"-c{CONNECTIONS}",
         f"-d{SECONDS}s",
+        f"--timeout={WRK_TIMEOUT}s",
         "--latency",
         "-s",
         str(script),

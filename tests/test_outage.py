@@ -57,3 +57,36 @@ def test_killed_connections_are_replaced_without_a_restart(app_factory, backend)
     assert killed >= 1
     responses = [client.get("/").status_code for _ in range(3)]
     assert responses == [200, 200, 200]
+
+
+def test_a_database_refusing_connections_gets_503_then_the_site_recovers(app_factory, backend):
+    if backend != "postgresql":
+        pytest.skip("connection refusal is a PostgreSQL matter; SQLite is a file")
+    from sqlalchemy.engine import make_url
+
+    name = "broadside-refusal-test"
+    app = app_factory(SQLALCHEMY_ENGINE_OPTIONS={"connect_args": {"application_name": name}})
+    with app.app_context():
+        make_post(make_user(), title="Survives")
+    client = app.test_client()
+    assert client.get("/").status_code == 200
+    url = make_url(POSTGRES_URL)
+    admin = create_engine(url.set(database="postgres"), isolation_level="AUTOCOMMIT")
+    quoted = '"' + url.database.replace('"', '""') + '"'
+    with admin.connect() as connection:
+        # What a restart looks like from the app: connections dropped, new ones refused.
+        connection.execute(text(f"ALTER DATABASE {quoted} WITH ALLOW_CONNECTIONS false"))
+        try:
+            connection.execute(
+                text(
+                    "SELECT pg_terminate_backend(pid) FROM pg_stat_activity "
+                    "WHERE application_name = :name"
+                ),
+                {"name": name},
+            )
+            during = [client.get(path).status_code for path in ("/", "/?page=1", "/healthz")]
+        finally:
+            connection.execute(text(f"ALTER DATABASE {quoted} WITH ALLOW_CONNECTIONS true"))
+    admin.dispose()
+    assert during == [503, 503, 503]
+    assert [client.get("/").status_code for _ in range(2)] == [200, 200]
