@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 PORT ?= 5000
 FLASK := $(BIN)/flask --app wsgi
 
-.PHONY: run test lint format bench bench-pages bench-import scale-test install install-dev clean
+.PHONY: run test lint format bench bench-pages bench-import scale-test soak install install-dev clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -48,6 +48,7 @@ format: install-dev
 # HTTP benchmark: gunicorn + wrk beside a bare Flask app (see bench/bench_http.py for settings).
 bench: install
 	$(BIN)/python bench/bench_http.py
+	$(BIN)/python bench/bench_sanitizer.py
 
 # Two gunicorn servers + nginx on loopback sharing PostgreSQL and Redis (deploy/scale_test.py).
 scale-test: install
@@ -55,6 +56,11 @@ scale-test: install
 
 bench-pages: install
 	$(BIN)/python bench/bench_pages.py
+	$(BIN)/python bench/bench_sanitizer.py
+
+# Load and outage drill against gunicorn on PostgreSQL (see bench/soak.py); empties that database.
+soak: install
+	$(BIN)/python bench/soak.py
 
 # WordPress import speed and memory: a generated 10,000-post export on SQLite, and on PostgreSQL
 # when BENCH_DATABASE_URL (or TEST_DATABASE_URL) is set; BENCH_IMPORT_POSTS changes the size.

@@ -2,28 +2,43 @@
 
 from __future__ import annotations
 
+import contextlib
+import os
 import time
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlsplit
 
-from flask import Flask, render_template
+from flask import Flask, abort, render_template, request
 from sqlalchemy import event
 from sqlalchemy.engine import Engine
-from werkzeug.exceptions import HTTPException
+from sqlalchemy.exc import InterfaceError, OperationalError, SQLAlchemyError
+from werkzeug.exceptions import BadRequest, HTTPException, SecurityError
 from werkzeug.middleware.proxy_fix import ProxyFix
 
-from app.config import DEFAULT_INSTANCE_PATH, build_config
+from app.config import DEFAULT_INSTANCE_PATH, build_config, check_config
 from app.extensions import csrf, db, limiter, login_manager, migrate
+from app.inputs import AsciiIntConverter, has_control_characters
+from app.request_log import init_request_log
+from app.security_headers import init_security_headers
 
 
 def create_app(config: dict[str, Any] | None = None) -> Flask:
     """Build the application: settings, extensions, blueprints, CLI, error pages."""
     config = dict(config or {})
-    instance_path = Path(config.pop("INSTANCE_PATH", DEFAULT_INSTANCE_PATH))
-    app = Flask(__name__, instance_path=str(instance_path), instance_relative_config=True)
+    instance_path = Path(
+        config.pop("INSTANCE_PATH", None)
+        or os.environ.get("BROADSIDE_INSTANCE_PATH")
+        or DEFAULT_INSTANCE_PATH
+    )
+    app = Broadside(__name__, instance_path=str(instance_path), instance_relative_config=True)
     app.config.update(build_config(instance_path, config.get("ENV_NAME")))
     app.config.update(config)
+    check_config(app.config)
 
+    register_input_guards(app)
+    init_security_headers(app)  # first, so its after_request runs last and has the final word
+    init_request_log(app)
     register_extensions(app)
     register_media(app)
     register_caching(app)
@@ -34,6 +49,25 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     register_errorhandlers(app)
     register_commands(app)
     return app
+
+
+class Broadside(Flask):
+    """Flask, with every absolute URL built from ``SITE_URL`` when it is set.
+
+    Mail links, canonical and hreflang links then never follow the request's ``Host`` or
+    ``X-Forwarded-Host`` header, which a visitor controls. Routing still uses the request as
+    it came (only the building half of the URL adapter is pointed at ``SITE_URL``).
+    """
+
+    def create_url_adapter(self, request):
+        adapter = super().create_url_adapter(request)
+        site_url = self.config.get("SITE_URL")
+        if adapter is not None and request is not None and site_url:
+            parts = urlsplit(site_url)
+            adapter.url_scheme = parts.scheme
+            adapter.server_name = parts.netloc
+            adapter.subdomain = ""
+        return adapter
 
 
 def register_proxy_headers(app: Flask) -> None:
@@ -49,10 +83,43 @@ def register_proxy_headers(app: Flask) -> None:
         )
 
 
+class ControlCharactersInInput(BadRequest):
+    user_message = (
+        "What you sent contains invisible control characters (such as NUL), which cannot be "
+        "stored. Go back, remove them (retyping the text usually does) and send it again."
+    )
+
+
+def register_input_guards(app: Flask) -> None:
+    """Judge every URL number and every text input in one place, before any view runs.
+
+    ``<int:...>`` takes only ASCII digits within the id range (else 404); a path, query string
+    or form with control characters is refused (404 for a path, 400 otherwise), so no view,
+    query or mail header ever sees a NUL.
+    """
+    app.url_map.converters["int"] = AsciiIntConverter
+
+    @app.before_request
+    def refuse_control_characters():
+        if has_control_characters(request.path):
+            abort(404)
+        for key, value in request.args.items(multi=True):
+            if has_control_characters(key) or has_control_characters(value):
+                raise ControlCharactersInInput()
+        if request.method in {"POST", "PUT", "PATCH"}:
+            for key, value in request.form.items(multi=True):
+                if has_control_characters(key) or has_control_characters(value, multiline=True):
+                    raise ControlCharactersInInput()
+
+
 def register_extensions(app: Flask) -> None:
+    engine_options = app.config.setdefault("SQLALCHEMY_ENGINE_OPTIONS", {})
     if app.config["SQLALCHEMY_DATABASE_URI"].startswith("sqlite"):
-        engine_options = app.config.setdefault("SQLALCHEMY_ENGINE_OPTIONS", {})
         engine_options.setdefault("connect_args", {}).setdefault("timeout", 15)
+    else:
+        # After a database restart the pool holds dead connections: test each one as it is
+        # checked out, so the first requests after an outage succeed instead of failing.
+        engine_options.setdefault("pool_pre_ping", True)
     db.init_app(app)
     migrate.init_app(app, db, directory=str(Path(__file__).resolve().parent.parent / "migrations"))
     login_manager.init_app(app)
@@ -134,6 +201,25 @@ def register_errorhandlers(app: Flask) -> None:
 
     for code in (400, 403, 404, 405, 410, 429):
         app.register_error_handler(code, render_error)
+
+    @app.errorhandler(SecurityError)
+    def untrusted_host(error):
+        # Raised before routing (TRUSTED_HOSTS): no URL can be built, so no site template.
+        return (
+            "400 Bad Request: this site does not answer to that host name.\n",
+            400,
+            {"Content-Type": "text/plain; charset=utf-8"},
+        )
+
+    @app.errorhandler(OperationalError)
+    @app.errorhandler(InterfaceError)
+    def database_unavailable(error):
+        """The database is down or restarting: a 503 that says so, never a traceback or 500."""
+        with contextlib.suppress(SQLAlchemyError):
+            db.session.rollback()
+        db.session.remove()
+        app.logger.error("Database unavailable: %s", type(error.orig or error).__name__)
+        return render_template("errors/503.html"), 503, {"Retry-After": "30"}
 
     @app.errorhandler(500)
     def internal_error(error):

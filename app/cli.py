@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 import sys
+from pathlib import Path
 
 import click
-from flask import Flask
+from flask import Flask, current_app
 from sqlalchemy import func
 
 from app.accounts.password_policy import password_problems
@@ -20,6 +21,43 @@ def register(app: Flask) -> None:
     from app.media.cli import media_cli
 
     app.cli.add_command(media_cli)
+    app.cli.add_command(backup)
+    app.cli.add_command(restore)
+
+
+def _media_root() -> Path:
+    return Path(current_app.config.get("MEDIA_ROOT") or Path(current_app.instance_path) / "media")
+
+
+@click.command("backup")
+@click.argument("out", type=click.Path(dir_okay=False, path_type=Path))
+def backup(out: Path) -> None:
+    """Write a consistent snapshot of the database and the media folder to OUT (.tar.gz)."""
+    from app.backup import BackupError, create_backup
+
+    db.session.remove()
+    try:
+        manifest = create_backup(db.engine, _media_root(), out)
+    except BackupError as error:
+        raise click.ClickException(str(error)) from error
+    click.echo(
+        f"Backup of the {manifest['backend']} database and {manifest['media_files']} media "
+        f"file(s) written to {out}."
+    )
+
+
+@click.command("restore")
+@click.argument("source", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+def restore(source: Path) -> None:
+    """Restore a backup made by ``backup`` into this (empty) instance."""
+    from app.backup import BackupError, restore_backup
+
+    db.session.remove()
+    try:
+        manifest = restore_backup(db.engine, _media_root(), source)
+    except BackupError as error:
+        raise click.ClickException(str(error)) from error
+    click.echo(f"Restored the backup made {manifest['created_at']}.")
 
     from app.importers.wordpress.cli import register as register_wordpress
 

@@ -98,8 +98,18 @@ def build_config(instance_path: Path, environment: str | None = None) -> dict:
         "POST_PASSWORD_RATE_LIMIT": os.environ.get(
             "POST_PASSWORD_RATE_LIMIT", "10 per minute;50 per hour"
         ),
+        # Password and code checks inside a session (email, password, two-factor changes).
+        "PASSWORD_CHECK_RATE_LIMIT": os.environ.get(
+            "PASSWORD_CHECK_RATE_LIMIT", "5 per minute;30 per hour"
+        ),
         "AUDIT_EVENTS_PER_PAGE": _int("AUDIT_EVENTS_PER_PAGE", 50),
         "SITE_URL": os.environ.get("SITE_URL", "").rstrip("/"),
+        # Host names the site answers to (Flask refuses others with 400); an alternative to
+        # SITE_URL for keeping forged Host headers out of links.
+        "TRUSTED_HOSTS": [
+            host.strip() for host in os.environ.get("TRUSTED_HOSTS", "").split(",") if host.strip()
+        ]
+        or None,
         "MAIL_SERVER": os.environ.get("MAIL_SERVER", ""),
         "MAIL_PORT": _int("MAIL_PORT", 587),
         "MAIL_USERNAME": os.environ.get("MAIL_USERNAME", ""),
@@ -127,17 +137,14 @@ def build_config(instance_path: Path, environment: str | None = None) -> dict:
         "MEDIA_S3_SECRET_ACCESS_KEY": os.environ.get("MEDIA_S3_SECRET_ACCESS_KEY", ""),
         "MEDIA_S3_PREFIX": os.environ.get("MEDIA_S3_PREFIX", ""),
     }
+    if os.environ.get("REQUEST_LOG"):
+        # One JSON line per request on stderr; on by default except in tests.
+        config["REQUEST_LOG"] = _bool("REQUEST_LOG", True)
     secret = os.environ.get("SECRET_KEY")
     if environment == "production":
         if not secret or len(secret) < 32:
             raise ConfigError(
                 "Production needs SECRET_KEY set to a random value of at least 32 characters."
-            )
-        if config["MAIL_SERVER"] and not config["SITE_URL"]:
-            # Links in mail would otherwise be built from the request's Host header, which a
-            # visitor asking for a password reset controls.
-            raise ConfigError(
-                "Production with MAIL_SERVER needs SITE_URL, e.g. https://example.org."
             )
         config.update(
             SESSION_COOKIE_SECURE=True,
@@ -156,3 +163,17 @@ def upload_limit_bytes(megabytes: int) -> int:
     """Flask's ``MAX_CONTENT_LENGTH`` for uploads of ``megabytes``: larger requests get a 413
     before their body is read."""
     return megabytes * 1024 * 1024 + FORM_OVERHEAD_BYTES
+
+
+def check_config(config) -> None:
+    """Refuse settings that are unsafe in any mode (called on the final, merged config)."""
+    if config.get("MAIL_SERVER") and not (config.get("SITE_URL") or config.get("TRUSTED_HOSTS")):
+        # Links in mail would otherwise be built from the request's Host header, which a
+        # visitor asking for a password reset controls.
+        raise ConfigError(
+            "MAIL_SERVER needs SITE_URL (e.g. https://example.org) or TRUSTED_HOSTS, so links "
+            "in mail cannot follow a forged Host header."
+        )
+    site_url = config.get("SITE_URL") or ""
+    if site_url and not (site_url.startswith(("http://", "https://")) and "//" in site_url):
+        raise ConfigError("SITE_URL must be an absolute http(s) address, e.g. https://example.org.")

@@ -100,6 +100,7 @@ def base_config(tmp_path: Path, database_url: str) -> dict:
         "RESET_ACCOUNT_RATE_LIMIT": "1000 per minute",
         "TWO_FACTOR_RATE_LIMIT": "1000 per minute",
         "TWO_FACTOR_ACCOUNT_RATE_LIMIT": "1000 per minute",
+        "PASSWORD_CHECK_RATE_LIMIT": "1000 per minute",
         "RATELIMIT_STORAGE_URI": "memory://",
         "SITE_TIMEZONE": "UTC",
     }

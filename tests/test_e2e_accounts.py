@@ -51,6 +51,7 @@ def test_invited_author_joins_enables_two_factor_and_logs_in_with_a_code(
     author.get_by_role("link", name="Set up two-factor sign-in").click()
     expect(author.get_by_role("img", name="QR code for your authenticator app")).to_be_visible()
     secret = author.locator("#totp-secret").inner_text()
+    author.get_by_label("Your password").fill(PASSWORD)
     author.get_by_label("Code from the app").fill(pyotp.TOTP(secret).now())
     author.get_by_role("button", name="Turn on two-factor sign-in").click()
     expect(author.get_by_role("heading", name="Your recovery codes")).to_be_visible()

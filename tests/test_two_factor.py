@@ -13,7 +13,7 @@ from app.content.settings import save_settings
 from app.extensions import db
 from app.models import AuditEvent, RecoveryCode, User
 from tests.conftest import login, post_form
-from tests.factories import make_user
+from tests.factories import DEFAULT_PASSWORD, make_user
 
 
 def _secret_from(html: str) -> str:
@@ -25,7 +25,11 @@ def _secret_from(html: str) -> str:
 def _enable(client) -> tuple[str, list[str]]:
     page = client.get("/admin/profile/two-factor")
     secret = _secret_from(page.text)
-    response = post_form(client, "/admin/profile/two-factor", {"code": pyotp.TOTP(secret).now()})
+    response = post_form(
+        client,
+        "/admin/profile/two-factor",
+        {"code": pyotp.TOTP(secret).now(), "setup_password": DEFAULT_PASSWORD},
+    )
     assert response.status_code == 200, response.text
     codes = re.findall(r"<code>([a-z2-9]{5}-[a-z2-9]{5})</code>", response.text)
     return secret, codes
@@ -49,8 +53,10 @@ def test_setup_shows_a_qr_code_and_ten_recovery_codes_once(client):
     login(client, "editor@example.org")
     page = client.get("/admin/profile/two-factor")
     assert 'src="data:image/svg+xml' in page.text
-    assert page.headers["Cache-Control"] == "no-store"
-    wrong = post_form(client, "/admin/profile/two-factor", {"code": "123456"})
+    assert page.headers["Cache-Control"] == "private, no-store"
+    wrong = post_form(
+        client, "/admin/profile/two-factor", {"code": "123456", "setup_password": DEFAULT_PASSWORD}
+    )
     assert "That code does not match" in wrong.text
     _, codes = _enable(client)
     assert len(codes) == 10 and len(set(codes)) == 10

@@ -39,11 +39,17 @@ class MailSettings:
 
 
 def send_mail(settings: MailSettings, to: str, subject: str, body: str) -> None:
-    message = EmailMessage()
-    message["From"] = settings.sender
-    message["To"] = to
-    message["Subject"] = subject
-    message.set_content(body)
+    """Send one message; any failure, building it included, is a MailError for the caller."""
+    try:
+        message = EmailMessage()
+        message["From"] = settings.sender
+        message["To"] = to
+        # A header is one line: a site title saved with a line break must not fail the send
+        # (or, worse, add headers).
+        message["Subject"] = " ".join(subject.split())
+        message.set_content(body)
+    except (ValueError, TypeError) as error:
+        raise MailError(f"could not build the message: {error}") from error
     try:
         with smtplib.SMTP(settings.server, settings.port, timeout=15) as smtp:
             if settings.use_tls:

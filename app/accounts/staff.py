@@ -7,7 +7,7 @@ loader refuses sessions carrying an older one. The site always keeps one active 
 from __future__ import annotations
 
 from app.accounts.password_policy import password_problems
-from app.accounts.tokens import issue_token, revoke_tokens
+from app.accounts.tokens import consume_token, issue_token, revoke_tokens
 from app.auth.passwords import hash_password, verify_password
 from app.content.audit import Actor, record
 from app.extensions import db
@@ -18,6 +18,7 @@ class AccountRuleError(Exception):
     """A requested change breaks an account rule; the message is shown to the person asking."""
 
 
+LINK_USED_MESSAGE = "This link has just been used. Ask for a new one if you still need it."
 LAST_ADMIN_MESSAGE = (
     "This is the last active admin account. Make another account an admin first, "
     "so someone can still manage the site."
@@ -28,25 +29,64 @@ def find_user_by_email(email: str) -> User | None:
     return db.session.scalar(db.select(User).where(User.email == User.normalise_email(email)))
 
 
-def _ensure_another_active_admin(user: User) -> None:
-    """Refuse to take away the last active admin.
+def _lock_active_admins() -> None:
+    """On PostgreSQL, lock the active admin rows so concurrent removals queue up.
 
-    The admin rows are locked (PostgreSQL) so two admins demoting each other at the same moment
-    cannot both succeed.
+    READ COMMITTED would otherwise let two admins each see the other still active; after
+    waiting for the lock, the second sees the first's change. SQLite has no row locks, but its
+    single writer gives the conditional UPDATE below the same guarantee.
     """
-    if user.role != Role.ADMIN or not user.active:
-        return
-    admin_ids = db.session.scalars(
+    db.session.scalars(
         db.select(User.id)
         .where(User.role == Role.ADMIN.value, User.active.is_(True))
         .with_for_update()
     ).all()
-    if not set(admin_ids) - {user.id}:
-        raise AccountRuleError(LAST_ADMIN_MESSAGE)
+
+
+def _remove_admin_power(user: User, **values) -> None:
+    """Apply ``values`` (a role change or deactivation) unless ``user`` is the last active admin.
+
+    The rule is checked and the change made in one conditional UPDATE whose WHERE counts the
+    other active admins, so two admins removing each other at the same moment cannot both win.
+    """
+    values["session_version"] = User.session_version + 1  # their sessions end
+    if user.role != Role.ADMIN or not user.active:
+        db.session.execute(
+            db.update(User)
+            .where(User.id == user.id)
+            .values(**values)
+            .execution_options(synchronize_session=False)
+        )
+    else:
+        _lock_active_admins()
+        other = db.aliased(User)
+        others = (
+            db.select(db.func.count(other.id))
+            .where(other.role == Role.ADMIN.value, other.active.is_(True), other.id != user.id)
+            .scalar_subquery()
+        )
+        changed = db.session.execute(
+            db.update(User)
+            .where(User.id == user.id, others > 0)
+            .values(**values)
+            .execution_options(synchronize_session=False)
+        ).rowcount
+        if changed != 1:
+            raise AccountRuleError(LAST_ADMIN_MESSAGE)
+    db.session.expire(user, ["role", "active", "session_version"])
 
 
 def _end_sessions(user: User) -> None:
     user.session_version = (user.session_version or 1) + 1
+
+
+def end_sessions(user: User) -> None:
+    """Logging out: the session's cookie stops working everywhere it was copied.
+
+    Sessions are signed cookies, so ending one means bumping the account's session version,
+    which ends the account's other sessions as well (as a password change does).
+    """
+    _end_sessions(user)
 
 
 def _set_password(user: User, password: str) -> None:
@@ -76,9 +116,10 @@ def invite_user(email: str, name: str, role: Role | str, by: Actor) -> tuple[Use
 
 def accept_invitation(token: AccountToken, name: str, password: str, by: Actor) -> User:
     user = token.user
+    if not consume_token(token):
+        raise AccountRuleError(LINK_USED_MESSAGE)
     _set_password(user, password)
     user.display_name = name.strip() or user.display_name
-    token.used_at = utcnow()
     record("invitation.accepted", Actor(user=user, ip=by.ip), user)
     return user
 
@@ -113,8 +154,9 @@ def request_password_reset(email: str, by: Actor) -> tuple[User, str] | None:
 
 def reset_password(token: AccountToken, password: str, by: Actor) -> User:
     user = token.user
+    if not consume_token(token):
+        raise AccountRuleError(LINK_USED_MESSAGE)
     _set_password(user, password)
-    token.used_at = utcnow()
     record("password.reset", Actor(user=None, ip=by.ip, label=user.email), user)
     return user
 
@@ -134,20 +176,19 @@ def change_role(user: User, role: Role | str, by: Actor) -> None:
     role = Role(role)
     if role == user.role:
         return
-    if role != Role.ADMIN:
-        _ensure_another_active_admin(user)
     old = user.role
-    user.role = role.value
-    _end_sessions(user)
+    if role != Role.ADMIN:
+        _remove_admin_power(user, role=role.value)
+    else:
+        user.role = role.value
+        _end_sessions(user)
     record("account.role_changed", by, user, {"from": old, "to": role.value})
 
 
 def deactivate(user: User, by: Actor) -> None:
     if not user.active:
         return
-    _ensure_another_active_admin(user)
-    user.active = False
-    _end_sessions(user)
+    _remove_admin_power(user, active=False)
     record("account.deactivated", by, user)
 
 
@@ -164,7 +205,7 @@ def delete_account(user: User, heir: User, by: Actor) -> int:
         raise AccountRuleError("Choose another account to receive the posts.")
     if by.user is not None and by.user.id == user.id:
         raise AccountRuleError("You cannot delete your own account. Ask another admin.")
-    _ensure_another_active_admin(user)
+    _remove_admin_power(user, active=False)  # fails, changing nothing, for the last admin
     moved = db.session.execute(
         db.update(Post).where(Post.author_id == user.id).values(author_id=heir.id)
     ).rowcount

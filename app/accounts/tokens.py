@@ -11,6 +11,8 @@ import hashlib
 import secrets
 from datetime import datetime, timedelta
 
+from sqlalchemy.orm.attributes import set_committed_value
+
 from app.extensions import db
 from app.models import AccountToken, TokenPurpose, User, utcnow
 
@@ -73,3 +75,25 @@ def revoke_tokens(
         query = query.where(AccountToken.purpose == purpose.value)
     if user.id is not None:
         db.session.execute(query.values(used_at=now))
+
+
+def consume_token(token: AccountToken, *, now: datetime | None = None) -> bool:
+    """Mark ``token`` used, in one conditional UPDATE; False if another request got there first.
+
+    ``find_valid_token`` only looked: two requests with one link can both get that far, and
+    only the one whose UPDATE changes the row may go on.
+    """
+    now = now or utcnow()
+    used = db.session.execute(
+        db.update(AccountToken)
+        .where(
+            AccountToken.id == token.id,
+            AccountToken.used_at.is_(None),
+            AccountToken.expires_at > now,
+        )
+        .values(used_at=now)
+        .execution_options(synchronize_session=False)
+    ).rowcount
+    if used == 1:
+        set_committed_value(token, "used_at", now)
+    return used == 1

@@ -8,10 +8,12 @@ import time
 
 import pyotp
 import segno
+from sqlalchemy.orm.attributes import set_committed_value
 
 from app.content.audit import Actor, record
 from app.content.settings import register_default
 from app.extensions import db
+from app.inputs import is_ascii_digits
 from app.models import RecoveryCode, Role, User, utcnow
 
 REQUIRE_SETTING = "require_two_factor_for_editors"
@@ -50,18 +52,37 @@ def qr_code_data_uri(uri: str) -> str:
 
 def _accept_totp(user: User, code: str, at: float | None = None) -> bool:
     """Check a six-digit code, allowing one step of clock drift, and refuse replays."""
-    if not user.totp_secret or not code.isdigit() or len(code) != 6:
+    if not user.totp_secret or not is_ascii_digits(code, max_digits=6) or len(code) != 6:
         return False
     totp = pyotp.TOTP(user.totp_secret)
     at = time.time() if at is None else at
     current = int(at // totp.interval)
     for step in (current, current - 1, current + 1):
         if secrets.compare_digest(totp.at(step * totp.interval), code):
-            if user.totp_last_step is not None and step <= user.totp_last_step:
-                return False
-            user.totp_last_step = step
-            return True
+            return _claim_step(user, step)
     return False
+
+
+def _claim_step(user: User, step: int) -> bool:
+    """Record ``step`` as used unless it (or a later one) already was, in one statement.
+
+    A conditional UPDATE, not a read then a write: of several requests racing with the same
+    code, only the one whose UPDATE changes the row wins; the row lock (PostgreSQL) or the
+    write lock (SQLite) makes the others wait and then match nothing.
+    """
+    claimed = db.session.execute(
+        db.update(User)
+        .where(
+            User.id == user.id,
+            db.or_(User.totp_last_step.is_(None), User.totp_last_step < step),
+        )
+        .values(totp_last_step=step)
+        .execution_options(synchronize_session=False)
+    ).rowcount
+    if claimed != 1:
+        return False
+    set_committed_value(user, "totp_last_step", step)
+    return True
 
 
 def confirm_setup(user: User, code: str, by: Actor, *, at: float | None = None) -> list[str] | None:
@@ -90,19 +111,20 @@ def verify_sign_in_code(user: User, code: str, *, at: float | None = None) -> st
     code = _clean(code)
     if not user.two_factor_enabled:
         return None
-    if code.isdigit():
+    if is_ascii_digits(code, max_digits=6):
         return "totp" if _accept_totp(user, code, at) else None
-    row = db.session.scalar(
-        db.select(RecoveryCode).where(
+    # Check and use up in one conditional UPDATE, so a code raced several ways counts once.
+    used = db.session.execute(
+        db.update(RecoveryCode)
+        .where(
             RecoveryCode.user_id == user.id,
             RecoveryCode.code_hash == _digest(code),
             RecoveryCode.used_at.is_(None),
         )
-    )
-    if row is None:
-        return None
-    row.used_at = utcnow()
-    return "recovery_code"
+        .values(used_at=utcnow())
+        .execution_options(synchronize_session=False)
+    ).rowcount
+    return "recovery_code" if used == 1 else None
 
 
 def remaining_recovery_codes(user: User) -> int:

@@ -9,6 +9,7 @@ from app.admin.routes import bp
 from app.content.audit import ACTIONS, events_query
 from app.content.permissions import can
 from app.extensions import db
+from app.inputs import parse_int
 from app.models import User
 
 
@@ -20,7 +21,7 @@ def audit_log():
     if action not in ACTIONS:
         action = ""
     actor = request.args.get("actor", "")
-    actor_id = int(actor) if actor.isdigit() else None
+    actor_id = parse_int(actor, minimum=1)
     pagination = db.paginate(
         events_query(action=action, actor_id=actor_id),
         per_page=current_app.config["AUDIT_EVENTS_PER_PAGE"],

@@ -23,7 +23,7 @@ from wtforms.validators import (
     ValidationError,
 )
 
-from app.admin.forms import SLUG_PATTERN
+from app.admin.forms import SLUG_MAX_LENGTH, SLUG_PATTERN, SLUG_TOO_LONG
 from app.models import PostStatus
 
 SLUG_MESSAGE = "Use lower-case letters, digits and single hyphens."
@@ -45,7 +45,11 @@ def indented(depth: int, text: str) -> str:
 def _slug_field(max_length: int, description: str) -> StringField:
     return StringField(
         "Slug",
-        validators=[Optional(), Length(max=max_length), Regexp(SLUG_PATTERN, message=SLUG_MESSAGE)],
+        validators=[
+            Optional(),
+            Length(max=min(max_length, SLUG_MAX_LENGTH), message=SLUG_TOO_LONG),
+            Regexp(SLUG_PATTERN, message=SLUG_MESSAGE),
+        ],
         description=description,
     )
 

@@ -31,14 +31,19 @@ from wtforms.validators import (
 from wtforms.widgets import CheckboxInput, HiddenInput, ListWidget
 
 from app.auth.forms import NewPasswordMixin
+from app.content.dates import DATE_RANGE_MESSAGE, in_accepted_range
 from app.content.languages import is_valid_language, normalise_language
+from app.inputs import is_printable_line
 from app.models import PostStatus, Role
 
-SLUG_PATTERN = r"^[a-z0-9]+(?:-[a-z0-9]+)*$"
-# Posts may keep non-Latin slugs (imported from WordPress, whose old addresses use them).
-POST_SLUG_PATTERN = r"^[^\W_A-Z]+(?:-[^\W_A-Z]+)*$"
+# \Z, not $: WTForms' Regexp uses re.match, where $ also matches before a trailing newline.
+SLUG_PATTERN = r"^[a-z0-9]+(?:-[a-z0-9]+)*\Z"
+# slugify() cuts longer slugs; the forms refuse them instead of cutting silently.
+SLUG_MAX_LENGTH = 80
+SLUG_TOO_LONG = f"A slug can be at most {SLUG_MAX_LENGTH} characters."
+TAG_NAME_MAX_LENGTH = 120  # Tag.name
 # A plausibility check only; the invitation mail is the real test of an address.
-LOOKS_LIKE_EMAIL = Regexp(r"^[^@\s]+@[^@\s]+\.[^@\s]+$", message="Enter an email address.")
+LOOKS_LIKE_EMAIL = Regexp(r"^[^@\s]+@[^@\s]+\.[^@\s]+\Z", message="Enter an email address.")
 FEATURED_SLOTS = 4  # empty choices offered at least; more appear as slots fill up
 
 
@@ -46,11 +51,16 @@ def _optional_id(value) -> int | None:
     return None if value in ("", None) else int(value)
 
 
+def _check_date_range(field) -> None:
+    if field.data is not None and not in_accepted_range(field.data):
+        raise ValidationError(DATE_RANGE_MESSAGE)
+
+
 class PostForm(FlaskForm):
     title = StringField("Title", validators=[DataRequired(), Length(max=300)])
     slug = StringField(
         "Slug",
-        validators=[Optional(), Length(max=200)],
+        validators=[Optional(), Length(max=SLUG_MAX_LENGTH, message=SLUG_TOO_LONG)],
         description="The last part of the address. Leave empty to make one from the title.",
     )
     # The cap keeps the sanitiser fast: bleach slows down sharply on huge hostile input.
@@ -70,7 +80,7 @@ class PostForm(FlaskForm):
     published_at = DateTimeLocalField(
         "Publish date",
         format="%Y-%m-%dT%H:%M",
-        validators=[Optional()],
+        validators=[Optional(), lambda form, field: _check_date_range(field)],
         description="Site time. Leave empty to use the moment of publishing; "
         "a future date schedules the post.",
     )
@@ -117,7 +127,10 @@ class PostForm(FlaskForm):
         validators=[Optional(), URL(require_tld=False), Length(max=1000)],
         description="The post's canonical link will point here.",
     )
-    source_published_on = DateField("Originally published on", validators=[Optional()])
+    source_published_on = DateField(
+        "Originally published on",
+        validators=[Optional(), lambda form, field: _check_date_range(field)],
+    )
     # The version of the post this form was loaded from: saving over a newer one is a conflict.
     version = IntegerField(widget=HiddenInput(), validators=[Optional()])
     save = SubmitField("Save")
@@ -135,6 +148,14 @@ class PostForm(FlaskForm):
         if field.data and post_slug(field.data) != field.data:
             raise ValidationError("Use lower-case letters, digits and single hyphens.")
 
+    def validate_tags(self, field) -> None:
+        for name in (field.data or "").split(","):
+            if len(" ".join(name.split())) > TAG_NAME_MAX_LENGTH:
+                raise ValidationError(
+                    f"Each tag can be at most {TAG_NAME_MAX_LENGTH} characters: "
+                    f"“{name.strip()[:30]}…” is longer."
+                )
+
     def validate_source_url(self, field) -> None:
         if field.data and not field.data.lower().startswith(("http://", "https://")):
             raise ValidationError("Use an http:// or https:// address.")
@@ -144,15 +165,23 @@ class ConfirmForm(FlaskForm):
     """Empty form for POST-only buttons such as delete and logout."""
 
 
+def single_line(form, field) -> None:
+    """Titles end up in mail subjects and page titles: one line, no control characters."""
+    if field.data and not is_printable_line(field.data):
+        raise ValidationError("Use a single line without line breaks.")
+
+
 class SettingsForm(FlaskForm):
-    site_title = StringField("Site title", validators=[DataRequired(), Length(max=120)])
+    site_title = StringField(
+        "Site title", validators=[DataRequired(), Length(max=120), single_line]
+    )
     unicode_slugs = BooleanField(
         "Keep non-Latin words readable in post addresses",
         default=True,
         description="On: a Persian title gives /…/گزارش-سالانه/ (percent-encoded in links, as "
         "WordPress does). Off: it is transliterated to ASCII. Existing addresses never change.",
     )
-    site_tagline = StringField("Tagline", validators=[Optional(), Length(max=200)])
+    site_tagline = StringField("Tagline", validators=[Optional(), Length(max=200), single_line])
     site_timezone = StringField(
         "Timezone",
         validators=[DataRequired()],
@@ -284,6 +313,11 @@ class PasswordForm(NewPasswordMixin, FlaskForm):
 
 
 class TwoFactorConfirmForm(FlaskForm):
+    setup_password = PasswordField(
+        "Your password",
+        validators=[DataRequired(), Length(max=1024)],
+        description="Changing how you sign in needs your password.",
+    )
     code = StringField(
         "Code from the app",
         validators=[DataRequired(), Length(max=20)],

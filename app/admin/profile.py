@@ -2,7 +2,16 @@
 
 from __future__ import annotations
 
-from flask import abort, flash, make_response, redirect, render_template, url_for
+from flask import (
+    abort,
+    current_app,
+    flash,
+    make_response,
+    redirect,
+    render_template,
+    request,
+    url_for,
+)
 from flask_login import current_user
 
 from app.accounts import staff, two_factor
@@ -18,7 +27,23 @@ from app.auth.passwords import verify_password
 from app.auth.sessions import current_actor, keep_signed_in
 from app.content.permissions import can
 from app.content.settings import get_setting
-from app.extensions import db
+from app.extensions import db, limiter
+
+
+def _account_key() -> str:
+    """Throttle per account, whatever address the guesses come from."""
+    ident = current_user.get_id() if current_user.is_authenticated else None
+    return "password-check:" + (ident or request.remote_addr or "").partition(":")[0]
+
+
+# Every route that checks a password or a code inside a session is throttled, as login is:
+# a stolen session must not become a way to guess the password or a second factor.
+password_check_limit = limiter.shared_limit(
+    lambda: current_app.config["PASSWORD_CHECK_RATE_LIMIT"],
+    scope="password-check",
+    key_func=_account_key,
+    methods=["POST"],
+)
 
 
 def _me():
@@ -59,6 +84,7 @@ def profile():
 
 
 @bp.route("/profile/email", methods=["POST"])
+@password_check_limit
 def change_email():
     me = _me()
     form = EmailForm()
@@ -76,6 +102,7 @@ def change_email():
 
 
 @bp.route("/profile/password", methods=["POST"])
+@password_check_limit
 def change_password():
     me = _me()
     form = PasswordForm()
@@ -97,6 +124,7 @@ def change_password():
 
 
 @bp.route("/profile/two-factor", methods=["GET", "POST"])
+@password_check_limit
 def two_factor_setup():
     me = _me()
     if me.two_factor_enabled:
@@ -104,12 +132,15 @@ def two_factor_setup():
         return redirect(url_for("admin.profile"))
     form = TwoFactorConfirmForm()
     if form.validate_on_submit():
-        codes = two_factor.confirm_setup(me, form.code.data, current_actor())
-        if codes is not None:
-            db.session.commit()
-            flash("Two-factor sign-in is on.", "success")
-            return _private(render_template("admin/recovery_codes.html", codes=codes))
-        form.code.errors.append("That code does not match. Check the time on your phone.")
+        if not verify_password(me.password_hash, form.setup_password.data):
+            form.setup_password.errors.append("The password is not correct.")
+        else:
+            codes = two_factor.confirm_setup(me, form.code.data, current_actor())
+            if codes is not None:
+                db.session.commit()
+                flash("Two-factor sign-in is on.", "success")
+                return _private(render_template("admin/recovery_codes.html", codes=codes))
+            form.code.errors.append("That code does not match. Check the time on your phone.")
     secret = two_factor.start_setup(me)
     db.session.commit()
     uri = two_factor.provisioning_uri(me, get_setting("site_title"))
@@ -131,6 +162,7 @@ def _private(html: str):
 
 
 @bp.route("/profile/two-factor/disable", methods=["POST"])
+@password_check_limit
 def disable_two_factor():
     me = _me()
     form = DisableTwoFactorForm()

@@ -145,6 +145,9 @@ def _offer_choices(form: PostForm, post: Post | None) -> None:
         form.featured_media_id.data if form.is_submitted() else (post and post.featured_media_id)
     )
     candidates = db.select(Post.id, Post.title, Post.language).order_by(Post.created_at.desc())
+    if not can(current_user, "edit_any_post"):
+        # Linking changes the other post too ("Also in", hreflang): only one's own posts.
+        candidates = candidates.where(Post.author_id == current_user.id)
     if post is not None:
         candidates = candidates.where(Post.id != post.id)
     if current_language:

@@ -15,6 +15,7 @@ from app.content.collation import collated
 from app.content.staff_lists import category_post_counts, tag_post_counts
 from app.content.text import slugify
 from app.extensions import db
+from app.inputs import parse_int
 from app.models import Category, Tag
 
 SLUG_TAKEN = "Another {kind} already uses this slug."
@@ -170,8 +171,9 @@ def merge_tags():
     form = TagMergeForm()
     all_tags = _all_tags()
     form.set_tag_choices(all_tags, tag_post_counts())
-    if request.method == "GET" and request.args.get("source", "").isdigit():
-        form.source.data = int(request.args["source"])
+    source_id = parse_int(request.args.get("source"), minimum=1)
+    if request.method == "GET" and source_id is not None:
+        form.source.data = source_id
     if form.validate_on_submit():
         by_id = {tag.id: tag for tag in all_tags}
         source, target = by_id[form.source.data], by_id[form.target.data]

@@ -177,6 +177,10 @@ def disable_user_two_factor(user_id: int):
     user = _get_user(user_id)
     if not ConfirmForm().validate_on_submit():
         abort(400)
+    if user.id == current_user.id:
+        # Changing one's own sign-in factors needs the password, which the profile page asks.
+        flash("Turn off your own two-factor sign-in on your profile page.", "error")
+        return redirect(url_for("admin.profile"))
     return _apply(
         user,
         lambda: two_factor.disable(user, current_actor()),

@@ -157,6 +157,9 @@ def two_factor():
 def logout():
     form = LogoutForm()
     if form.validate_on_submit():
+        # Server-side: a copy of this session's cookie (or the remember cookie) stops working.
+        staff.end_sessions(current_user._get_current_object())
+        db.session.commit()
         logout_user()
         flash("You have been logged out.", "info")
     return redirect(url_for("public.home"))
@@ -211,7 +214,12 @@ def reset_password(token: str):
     form = ResetPasswordForm()
     form.account_email = row.user.email
     if form.validate_on_submit():
-        staff.reset_password(row, form.password.data, current_actor())
+        try:
+            staff.reset_password(row, form.password.data, current_actor())
+        except staff.AccountRuleError as error:
+            db.session.rollback()
+            flash(str(error), "error")
+            return render_template("auth/link_invalid.html", what="password reset"), 409
         db.session.commit()
         logout_user()
         flash("Your password has been changed. Log in with the new password.", "success")
@@ -231,7 +239,12 @@ def accept_invitation(token: str):
     )
     form.account_email = row.user.email
     if form.validate_on_submit():
-        user = staff.accept_invitation(row, form.name.data, form.password.data, current_actor())
+        try:
+            user = staff.accept_invitation(row, form.name.data, form.password.data, current_actor())
+        except staff.AccountRuleError as error:
+            db.session.rollback()
+            flash(str(error), "error")
+            return render_template("auth/link_invalid.html", what="invitation"), 409
         logout_user()
         sign_in(user, remember=False, method="invitation")
         db.session.commit()

@@ -126,7 +126,12 @@ class _StateReader:
     def read(self, now: datetime) -> tuple | None:
         moment = now.astimezone(UTC).replace(tzinfo=None)
         parameter = moment.isoformat(" ") if self.sqlite else moment
-        raw = self._checkout()
+        try:
+            raw = self._checkout()
+        except self.engine.dialect.loaded_dbapi.Error as error:
+            # The database refuses connections (down, restarting): the page cache then lets
+            # the app answer with its 503 page. Unwrapped, the driver's error escaped as a 500.
+            raise OperationalError(self.sql, (parameter,), error) from error
         try:
             cursor = raw.cursor()
             try:

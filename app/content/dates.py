@@ -5,13 +5,32 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from zoneinfo import ZoneInfo
 
+# Publish dates outside this range are typing mistakes; near year 1 or 9999 converting between
+# timezones overflows ``datetime``, so nothing outside it is accepted.
+MIN_YEAR = 1900
+MAX_YEAR = 2200
+DATE_RANGE_MESSAGE = f"Choose a date between the years {MIN_YEAR} and {MAX_YEAR}."
+
+
+def in_accepted_range(moment: datetime) -> bool:
+    return MIN_YEAR <= moment.year <= MAX_YEAR
+
 
 def to_site_time(moment: datetime, timezone: str) -> datetime:
-    return moment.astimezone(ZoneInfo(timezone))
+    """``moment`` on the site's clock; total: a moment the zone cannot express stays in UTC."""
+    try:
+        return moment.astimezone(ZoneInfo(timezone))
+    except (OverflowError, ValueError):
+        return moment.astimezone(UTC)
 
 
 def from_site_time(local: datetime, timezone: str) -> datetime:
-    """Interpret a naive wall-clock time from a form as site time and return it in UTC."""
+    """Interpret a naive wall-clock time from a form as site time and return it in UTC.
+
+    Raises ValueError outside ``MIN_YEAR``..``MAX_YEAR`` (forms check this first).
+    """
+    if not in_accepted_range(local):
+        raise ValueError(DATE_RANGE_MESSAGE)
     return local.replace(tzinfo=ZoneInfo(timezone)).astimezone(UTC)
 
 

@@ -27,6 +27,8 @@ ADMIN_ACTIONS = frozenset(
     }
 )
 STAFF_ACTIONS = frozenset({"access_admin", "create_post", "edit_profile", "view_media"})
+# What someone who must first set up two-factor sign-in may still do.
+TWO_FACTOR_SETUP_ACTIONS = frozenset({"access_admin", "edit_profile"})
 
 
 def can(user: User | None, action: str, obj: Post | None = None) -> bool:
@@ -34,6 +36,8 @@ def can(user: User | None, action: str, obj: Post | None = None) -> bool:
     if user is None or not getattr(user, "is_authenticated", False) or not user.is_active:
         return False
     role = Role(user.role)
+    if action not in TWO_FACTOR_SETUP_ACTIONS and _must_set_up_two_factor(user):
+        return False
     if action in STAFF_ACTIONS:
         return role in STAFF_ROLES
     if action == "publish_post":
@@ -60,6 +64,18 @@ def can(user: User | None, action: str, obj: Post | None = None) -> bool:
     if action in ADMIN_ACTIONS:
         return role == Role.ADMIN
     raise ValueError(f"unknown action {action!r}")
+
+
+def _must_set_up_two_factor(user: User) -> bool:
+    """The site demands two-factor sign-in from this role and the account has not set it up.
+
+    Until it has, the login grants nothing but the way to set it up, wherever it is used (the
+    staff area, previews of unpublished posts and pages at their public addresses ...).
+    """
+    from app.accounts.two_factor import REQUIRE_SETTING, two_factor_required
+    from app.content.settings import get_setting
+
+    return two_factor_required(user, get_setting(REQUIRE_SETTING))
 
 
 def allowed_statuses(user: User, post: Post | None = None) -> list[PostStatus]:

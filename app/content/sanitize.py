@@ -20,6 +20,7 @@ from collections.abc import Iterator
 from html import unescape
 from typing import Any
 
+from bleach import html5lib_shim
 from bleach.html5lib_shim import Filter
 from bleach.sanitizer import Cleaner
 
@@ -143,6 +144,104 @@ def _remove_script_and_style(text: str) -> str:
     return text
 
 
+# Worst-case bounds. html5lib (inside bleach) checks the stack of open elements for every tag,
+# so its time grows with nesting depth × tags: 40,000 nested <div>s took minutes. Browsers cap
+# nesting too (Blink at 512); here start tags beyond MAX_NESTING_DEPTH open elements are dropped
+# (their text is kept) by a linear pre-pass, before bleach parses. Only tags are removed, and
+# bleach still parses and cleans whatever remains, so safety never depends on this scan.
+MAX_NESTING_DEPTH = 100
+_TAG = re.compile(r"<(/?)([A-Za-z][A-Za-z0-9:-]{0,40})(?:[\s/][^<>]{0,2000})?>")
+# Elements that never nest (no end tag) or that the parser closes itself when a sibling starts,
+# so they do not deepen the stack.
+_VOID_OR_SELF_CLOSING = frozenset(
+    {
+        "area", "base", "br", "col", "embed", "hr", "img", "input", "link", "meta", "param",
+        "source", "track", "wbr", "p", "li", "dt", "dd", "tr", "td", "th", "option",
+        "optgroup", "rb", "rt", "rp", "thead", "tbody", "tfoot", "colgroup", "caption",
+    }
+)  # fmt: skip
+
+
+def _limit_nesting(text: str) -> str:
+    """Drop start tags that would open more than ``MAX_NESTING_DEPTH`` elements. Linear."""
+    depth = 0
+    dropped = 0
+
+    def visit(match: re.Match[str]) -> str:
+        nonlocal depth, dropped
+        closing, name = match.group(1), match.group(2).lower()
+        if name in _VOID_OR_SELF_CLOSING:
+            return match.group(0)
+        if closing:
+            if dropped:
+                dropped -= 1  # the end tag of a start tag that was dropped
+                return ""
+            depth = max(0, depth - 1)
+            return match.group(0)
+        if depth >= MAX_NESTING_DEPTH:
+            dropped += 1
+            return ""
+        depth += 1
+        return match.group(0)
+
+    return _TAG.sub(visit, text)
+
+
+_EtreeWalker = html5lib_shim.getTreeWalker("etree")
+
+
+class _LinearTreeWalker(_EtreeWalker):
+    """html5lib's etree walker, without its quadratic step.
+
+    On leaving an element, the stock walker finds the element's position among its siblings
+    with ``list(parent).index(element)`` (after a ``count`` for an assert): a table of 30,000
+    rows made serialising quadratic. This one remembers each ancestor's position instead.
+    Nodes are ``(element, index, ancestors, flag)`` as before; ``ancestors`` holds
+    ``(element, its index)`` pairs.
+    """
+
+    def getFirstChild(self, node):
+        if isinstance(node, tuple):
+            element, key, parents, flag = node
+        else:
+            element, key, parents, flag = node, None, [], None
+        if flag in ("text", "tail"):
+            return None
+        if element.text:
+            return element, key, parents, "text"
+        if len(element):
+            parents.append((element, key))
+            return element[0], 0, parents, None
+        return None
+
+    def getNextSibling(self, node):
+        if not isinstance(node, tuple):
+            return None
+        element, key, parents, flag = node
+        if flag == "text":
+            if len(element):
+                parents.append((element, key))
+                return element[0], 0, parents, None
+            return None
+        if element.tail and flag != "tail":
+            return element, key, parents, "tail"
+        siblings = parents[-1][0]
+        if key < len(siblings) - 1:
+            return siblings[key + 1], key + 1, parents, None
+        return None
+
+    def getParentNode(self, node):
+        if not isinstance(node, tuple):
+            return None
+        element, key, parents, flag = node
+        if flag == "text":
+            return element if not parents else (element, key, parents, None)
+        parent, parent_key = parents.pop()
+        if not parents:
+            return parent
+        return parent, parent_key, parents, None
+
+
 # bleach's Cleaner is not thread-safe (its parser keeps state), so each thread
 # gets its own.
 _local = threading.local()
@@ -159,6 +258,7 @@ def _cleaner() -> Cleaner:
             strip_comments=True,
             filters=[_ExternalLinkFilter],
         )
+        cleaner.walker = _LinearTreeWalker
         _local.cleaner = cleaner
     return cleaner
 
@@ -167,4 +267,4 @@ def sanitize_html(html: str | None) -> str:
     """Return ``html`` reduced to the article allow-list; ``""`` for empty input."""
     if not html:
         return ""
-    return _cleaner().clean(_remove_script_and_style(html))
+    return _cleaner().clean(_limit_nesting(_remove_script_and_style(html)))

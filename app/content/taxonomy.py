@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 
 from sqlalchemy import delete, insert, select
+from sqlalchemy.exc import IntegrityError
 
 from app.content.collation import collated
 from app.content.slugs import free_slug, slug_taken
@@ -31,13 +32,19 @@ def default_category() -> Category:
     """The category given to posts that have none; created on first use."""
     category = db.session.scalar(select(Category).where(Category.is_default.is_(True)))
     if category is None:
-        category = Category(
-            name=DEFAULT_CATEGORY_NAME,
-            slug=_free_slug(Category, DEFAULT_CATEGORY_NAME, None),
-            is_default=True,
-        )
-        db.session.add(category)
-        db.session.flush()
+        # Two first posts saved at once both get here: the second insert fails on the unique
+        # slug, inside a savepoint, and then finds the category the first one created. (The
+        # slug is read before the savepoint: on SQLite a transaction that reads and then
+        # writes cannot wait for another writer, it fails with "database is locked".)
+        slug = _free_slug(Category, DEFAULT_CATEGORY_NAME, None)
+        try:
+            with db.session.begin_nested():
+                category = Category(name=DEFAULT_CATEGORY_NAME, slug=slug, is_default=True)
+                db.session.add(category)
+        except IntegrityError:
+            category = db.session.scalar(select(Category).where(Category.is_default.is_(True)))
+            if category is None:
+                raise
     return category
 
 

@@ -20,7 +20,7 @@ from sqlalchemy.orm import joinedload, load_only, selectinload
 
 from app.caching.http import not_public_cacheable
 from app.content import frontpage, listing
-from app.content.dates import from_site_time, to_site_time
+from app.content.dates import MAX_YEAR, MIN_YEAR, from_site_time, to_site_time
 from app.content.languages import is_valid_language
 from app.content.pages import child_pages, find_page_by_path
 from app.content.permissions import can
@@ -29,17 +29,22 @@ from app.content.publishing import translations_of, visible_posts_query
 from app.content.settings import get_setting
 from app.content.taxonomy import all_categories, descendant_ids
 from app.extensions import db, limiter
+from app.inputs import parse_int
 from app.models import Post, PostStatus, Tag, User, utcnow
 from app.templating import post_url
 
 bp = Blueprint("public", __name__)
 
 
+# No site has a million pages of posts; beyond that (and for ``²``) the page does not exist.
+MAX_PAGE_NUMBER = 1_000_000
+
+
 def _page_number() -> int:
-    page = request.args.get("page", "1")
-    if not page.isdigit() or int(page) < 1:
+    page = parse_int(request.args.get("page", "1"), minimum=1, maximum=MAX_PAGE_NUMBER)
+    if page is None:
         abort(404)
-    return int(page)
+    return page
 
 
 def _language_filter() -> str | None:
@@ -160,7 +165,7 @@ def month_archive(year: int, month: int):
 
 
 def _date_archive(year: int, month: int | None):
-    if not (1900 <= year <= 9999 and (month is None or 1 <= month <= 12)):
+    if not (MIN_YEAR <= year <= MAX_YEAR and (month is None or 1 <= month <= 12)):
         abort(404)
     start, end = _date_range(year, month)
     # One upper bound only: "visible by now" and "before the period's end" merged into the
