@@ -24,6 +24,10 @@ def register(app: Flask) -> None:
     app.cli.add_command(backup)
     app.cli.add_command(restore)
 
+    from app.importers.wordpress.cli import register as register_wordpress
+
+    register_wordpress(app)
+
 
 def _media_root() -> Path:
     return Path(current_app.config.get("MEDIA_ROOT") or Path(current_app.instance_path) / "media")
@@ -58,10 +62,6 @@ def restore(source: Path) -> None:
     except BackupError as error:
         raise click.ClickException(str(error)) from error
     click.echo(f"Restored the backup made {manifest['created_at']}.")
-
-    from app.importers.wordpress.cli import register as register_wordpress
-
-    register_wordpress(app)
 
 
 @click.command("create-user")
