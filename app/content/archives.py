@@ -33,7 +33,10 @@ def _local_month(stored: str | None, timezone: str) -> str | None:
     if stored is None:
         return None
     moment = datetime.fromisoformat(stored).replace(tzinfo=UTC)
-    return moment.astimezone(_zone(timezone)).strftime("%Y-%m")
+    try:
+        return moment.astimezone(_zone(timezone)).strftime("%Y-%m")
+    except (OverflowError, ValueError):  # year 1 west of UTC: keep the UTC month, never fail
+        return moment.strftime("%Y-%m")
 
 
 @event.listens_for(Engine, "connect")

@@ -17,6 +17,7 @@ from sqlalchemy.orm import Session, attributes
 
 from app.caching.generation import register_private_model
 from app.extensions import db
+from app.inputs import has_control_characters
 from app.models import Page, Post, PostStatus, Redirect, utcnow
 
 # A redirect answers only where no page does, so it never changes a cached (200) page; counting
@@ -94,6 +95,10 @@ def check_target(target: str) -> str:
 
 def find(path: str, query: Mapping[str, str]) -> Redirect | None:
     """The redirect for a request, counting the hit; one indexed lookup."""
+    if has_control_characters(path) or any(
+        has_control_characters(k) or has_control_characters(v) for k, v in query.items()
+    ):
+        return None  # no stored source has them (forms refuse them; PostgreSQL cannot hold NUL)
     keys = []
     with_query = normalise_source(path, query)
     keys.append(with_query)
