@@ -32,7 +32,10 @@ def _urls(app, ids: dict[str, str]) -> list[tuple[str, str]]:
     for rule in app.url_map.iter_rules():
         values = {}
         for argument in rule.arguments:
-            if argument in ids:
+            choices = getattr(rule._converters.get(argument), "items", None)
+            if choices:  # <any(a, b):name>: a value the rule accepts
+                values[argument] = sorted(choices)[-1]
+            elif argument in ids:
                 values[argument] = ids[argument]
             elif argument in SAMPLE_VALUES:
                 values[argument] = SAMPLE_VALUES[argument]

@@ -26,7 +26,7 @@ from pathlib import Path
 from urllib.parse import unquote, urlsplit
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import delete, insert, select, update
+from sqlalchemy import bindparam, delete, insert, select, update
 
 from app.caching.generation import register_private_model
 from app.content.pages import RESERVED_SLUGS, page_path
@@ -922,8 +922,15 @@ class WordPressImport:
                 self._remember("post", str(item.old_id), pid, checksum, self.now)
                 self.report.count("posts", "imported")
         if changed:
+            # Core UPDATE, not the ORM's bulk update by primary key: that one insists on each
+            # post's optimistic-lock version. An import is a save, so the version moves on and
+            # an editor with the post open gets the conflict page instead of overwriting it.
+            posts = Post.__table__
             db.session.execute(
-                update(Post), [{"id": known.local_id, **row} for _i, row, _c, known in changed]
+                update(posts)
+                .where(posts.c.id == bindparam("b_post_id"))
+                .values(version=posts.c.version + 1),
+                [{"b_post_id": known.local_id, **row} for _i, row, _c, known in changed],
             )
             for item, _row, checksum, known in changed:
                 self.post_ids[item.old_id] = known.local_id
