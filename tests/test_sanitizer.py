@@ -9,6 +9,7 @@ matching, so an element or attribute cannot hide behind odd spelling.
 from __future__ import annotations
 
 import json
+import os
 import re
 from html.parser import HTMLParser
 from pathlib import Path
@@ -215,7 +216,10 @@ PAYLOADS = _load_payloads()
 
 def test_payload_corpus_is_complete() -> None:
     if not PAYLOADS_FILE.is_file():
-        pytest.skip(f"XSS payload corpus not found at {PAYLOADS_FILE}")
+        message = f"XSS payload corpus not found at {PAYLOADS_FILE}"
+        if os.environ.get("REQUIRE_SHARED_TESTDATA") == "1":  # CI: a missing corpus is a failure
+            pytest.fail(f"REQUIRE_SHARED_TESTDATA=1 but {message}")
+        pytest.skip(message)
     assert len(PAYLOADS) == 662
 
 
