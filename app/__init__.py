@@ -158,7 +158,7 @@ def register_media(app: Flask) -> None:
 
 
 def register_blueprints(app: Flask) -> None:
-    from app.admin.routes import bp as admin_bp
+    from app.admin import register_admin
     from app.auth.routes import bp as auth_bp
     from app.media.views import bp as media_bp
     from app.public.routes import bp as public_bp
@@ -166,7 +166,7 @@ def register_blueprints(app: Flask) -> None:
     app.register_blueprint(public_bp)
     app.register_blueprint(auth_bp)
     app.register_blueprint(media_bp)
-    app.register_blueprint(admin_bp, url_prefix="/admin")
+    register_admin(app)
 
 
 def register_template_helpers(app: Flask) -> None:

@@ -5,7 +5,7 @@ from __future__ import annotations
 from flask import abort, current_app, render_template, request
 from flask_login import current_user
 
-from app.admin.routes import bp
+from app.admin.blueprint import bp
 from app.content.audit import ACTIONS, events_query
 from app.content.permissions import can
 from app.extensions import db

@@ -9,8 +9,8 @@ from flask_login import current_user
 from flask_wtf.csrf import CSRFError
 
 from app.admin import desk_support as desk
+from app.admin.blueprint import bp
 from app.admin.forms import ConfirmForm
-from app.admin.routes import bp
 from app.auth.sessions import current_actor
 from app.content import dashboard, revisions
 from app.content.languages import rtl_language_subtags

@@ -6,7 +6,7 @@ from flask import abort, current_app, render_template
 from sqlalchemy import select
 
 from app.admin.access import permission_required
-from app.admin.routes import bp
+from app.admin.blueprint import bp
 from app.extensions import db
 from app.models import ImportRun
 

@@ -11,7 +11,7 @@ from flask_wtf import FlaskForm
 from wtforms import BooleanField, StringField, TextAreaField
 from wtforms.validators import Length
 
-from app.admin.routes import bp
+from app.admin.blueprint import bp
 from app.content.permissions import can
 from app.extensions import db
 from app.media.library import (

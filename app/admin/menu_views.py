@@ -5,9 +5,9 @@ from __future__ import annotations
 from flask import abort, flash, redirect, render_template, url_for
 
 from app.admin.access import permission_required
+from app.admin.blueprint import bp
 from app.admin.content_forms import MenuItemForm, MenuMoveForm
 from app.admin.forms import ConfirmForm
-from app.admin.routes import bp
 from app.content import menu as menu_rules
 from app.content.staff_lists import page_tree
 from app.content.taxonomy import category_tree

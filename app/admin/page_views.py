@@ -7,9 +7,10 @@ from flask_login import current_user
 from sqlalchemy.exc import IntegrityError
 
 from app.admin.access import permission_required
+from app.admin.blueprint import bp
 from app.admin.content_forms import PageForm
 from app.admin.forms import ConfirmForm
-from app.admin.routes import bp, warn_about_missing_alt
+from app.admin.routes import warn_about_missing_alt
 from app.content import pages as page_rules
 from app.content import revisions
 from app.content.languages import is_valid_language, language_choices, normalise_language

@@ -15,6 +15,7 @@ from flask import (
 from flask_login import current_user
 
 from app.accounts import staff, two_factor
+from app.admin.blueprint import bp
 from app.admin.forms import (
     DisableTwoFactorForm,
     EmailForm,
@@ -22,7 +23,6 @@ from app.admin.forms import (
     ProfileForm,
     TwoFactorConfirmForm,
 )
-from app.admin.routes import bp
 from app.auth.passwords import verify_password
 from app.auth.sessions import current_actor, keep_signed_in
 from app.content.permissions import can

@@ -8,8 +8,8 @@ from wtforms import SelectChoice, SelectField, StringField, SubmitField
 from wtforms.validators import DataRequired, Length, Optional
 
 from app.admin.access import permission_required
+from app.admin.blueprint import bp
 from app.admin.forms import ConfirmForm
-from app.admin.routes import bp
 from app.content import redirects
 from app.extensions import db
 from app.models import Redirect

@@ -1,14 +1,14 @@
 from __future__ import annotations
 
-from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
-from flask_login import current_user, login_required
+from flask import abort, current_app, flash, redirect, render_template, request, url_for
+from flask_login import current_user
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import joinedload
 from sqlalchemy.orm.exc import StaleDataError
 from wtforms import SelectChoice
 
-from app.accounts.two_factor import REQUIRE_SETTING, two_factor_required
 from app.admin import desk_support as desk
+from app.admin.blueprint import bp
 from app.admin.forms import ConfirmForm, PostForm, SettingsForm
 from app.auth.sessions import current_actor
 from app.content import dashboard, listing, revisions
@@ -31,30 +31,9 @@ from app.extensions import db
 from app.media.library import featured_image_choices, images_missing_alt
 from app.models import Post
 
-bp = Blueprint("admin", __name__)
-
 STATUS_NOT_ALLOWED = (
     "Your role cannot publish this post. Choose “Pending review” to submit it to an editor."
 )
-# Where someone who must first set up two-factor sign-in may still go.
-TWO_FACTOR_SETUP_ENDPOINTS = frozenset({"admin.two_factor_setup"})
-
-
-@bp.before_request
-@login_required
-def require_staff():
-    if not can(current_user, "access_admin"):
-        abort(403)
-    if (
-        two_factor_required(current_user, get_setting(REQUIRE_SETTING))
-        and request.endpoint not in TWO_FACTOR_SETUP_ENDPOINTS
-    ):
-        flash(
-            "This site requires two-factor sign-in for editors and admins. Set it up to continue.",
-            "info",
-        )
-        return redirect(url_for("admin.two_factor_setup"))
-    return None
 
 
 def get_post_or_abort(post_id: int, action: str) -> Post:
@@ -298,7 +277,3 @@ def settings():
     if form.errors:
         flash("The settings were not saved. Please correct the marked fields.", "error")
     return render_template("admin/settings.html", form=form)
-
-
-# The account, profile and audit pages register their views on this blueprint.
-from app.admin import audit, profile, users  # noqa: E402, F401

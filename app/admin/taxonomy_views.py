@@ -7,9 +7,9 @@ from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 
 from app.admin.access import permission_required
+from app.admin.blueprint import bp
 from app.admin.content_forms import CategoryForm, TagForm, TagMergeForm
 from app.admin.forms import ConfirmForm
-from app.admin.routes import bp
 from app.content import taxonomy
 from app.content.collation import collated
 from app.content.staff_lists import category_post_counts, tag_post_counts

@@ -7,8 +7,8 @@ from flask_login import current_user
 
 from app.accounts import staff, two_factor
 from app.accounts.mail import MailError, MailSettings, send_mail
+from app.admin.blueprint import bp
 from app.admin.forms import ConfirmForm, DeleteAccountForm, InviteForm, RoleForm
-from app.admin.routes import bp
 from app.auth.sessions import current_actor, external_url, keep_signed_in
 from app.content.collation import collated
 from app.content.permissions import can

@@ -1,0 +1,36 @@
+"""The staff area's blueprint and the gate every admin request passes first.
+
+Screens live in their own modules and add their routes to ``bp``; ``app.admin.register_admin``
+is the one place that loads them all and mounts the blueprint.
+"""
+
+from __future__ import annotations
+
+from flask import Blueprint, abort, flash, redirect, request, url_for
+from flask_login import current_user, login_required
+
+from app.accounts.two_factor import REQUIRE_SETTING, two_factor_required
+from app.content.permissions import can
+from app.content.settings import get_setting
+
+bp = Blueprint("admin", __name__)
+
+# Where someone who must first set up two-factor sign-in may still go.
+TWO_FACTOR_SETUP_ENDPOINTS = frozenset({"admin.two_factor_setup"})
+
+
+@bp.before_request
+@login_required
+def require_staff():
+    if not can(current_user, "access_admin"):
+        abort(403)
+    if (
+        two_factor_required(current_user, get_setting(REQUIRE_SETTING))
+        and request.endpoint not in TWO_FACTOR_SETUP_ENDPOINTS
+    ):
+        flash(
+            "This site requires two-factor sign-in for editors and admins. Set it up to continue.",
+            "info",
+        )
+        return redirect(url_for("admin.two_factor_setup"))
+    return None
