@@ -129,7 +129,9 @@ def register_extensions(app: Flask) -> None:
     csrf.init_app(app)
     limiter.init_app(app)
 
-    from app import auth  # noqa: F401  (registers the user loader)
+    from app.auth.sessions import load_user
+
+    login_manager.user_loader(load_user)
 
 
 @event.listens_for(Engine, "connect")

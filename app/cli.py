@@ -10,7 +10,7 @@ from flask import Flask, current_app
 from sqlalchemy import func
 
 from app.accounts.password_policy import password_problems
-from app.auth.passwords import hash_password
+from app.accounts.passwords import hash_password
 from app.extensions import db
 from app.models import Post, Role, User
 

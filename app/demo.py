@@ -5,7 +5,7 @@ from __future__ import annotations
 import secrets
 from datetime import UTC, date, datetime
 
-from app.auth.passwords import hash_password
+from app.accounts.passwords import hash_password
 from app.content.pages import PageDraft, delete_page, save_page
 from app.content.publishing import PostDraft, create_post
 from app.content.settings import get_setting, save_settings

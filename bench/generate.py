@@ -28,7 +28,7 @@ from sqlalchemy import insert, text
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from app import create_app
-from app.auth.passwords import hash_password
+from app.accounts.passwords import hash_password
 from app.caching.generation import bump
 from app.content.pages import PageDraft, save_page
 from app.content.rendering import render_markdown

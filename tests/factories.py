@@ -5,7 +5,7 @@ from __future__ import annotations
 import itertools
 from datetime import UTC, datetime, timedelta
 
-from app.auth.passwords import hash_password
+from app.accounts.passwords import hash_password
 from app.content.pages import PageDraft, save_page
 from app.content.publishing import PostDraft, create_post
 from app.content.taxonomy import save_category

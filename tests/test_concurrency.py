@@ -144,8 +144,8 @@ def test_two_admins_removing_each_other_leave_one_admin(app, server, change):
 
 
 def test_one_reset_link_changes_the_password_once(app, server):
+    from app.accounts.passwords import verify_password
     from app.accounts.tokens import issue_token
-    from app.auth.passwords import verify_password
     from app.models import TokenPurpose
 
     user = make_user(Role.AUTHOR, email="author@example.org")

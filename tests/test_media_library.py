@@ -9,10 +9,9 @@ import pytest
 from flask import current_app
 from PIL import Image
 
-from app.content.settings import save_settings
+from app.content.settings import KEEP_MEDIA_METADATA, save_settings
 from app.extensions import db
 from app.media.library import (
-    KEEP_METADATA_SETTING,
     MediaError,
     MediaInUse,
     add_media,
@@ -121,7 +120,7 @@ def test_gps_camera_serial_and_owner_are_removed_and_the_photo_is_upright(app):
 
 
 def test_admins_can_keep_photo_metadata_in_the_original_only(app):
-    save_settings({KEEP_METADATA_SETTING: True})
+    save_settings({KEEP_MEDIA_METADATA: True})
     db.session.commit()
     item = add_media(samples.phone_photo_with_exif(), "IMG_0002.JPG", make_user(), alt="Colours")
     db.session.commit()
@@ -248,7 +247,7 @@ def test_keep_metadata_is_an_admin_setting(app, client):
     db.session.rollback()
     from app.content.settings import all_settings
 
-    assert all_settings()[KEEP_METADATA_SETTING] is True
+    assert all_settings()[KEEP_MEDIA_METADATA] is True
 
 
 def test_regenerate_command_rebuilds_every_image_with_a_progress_bar(app):

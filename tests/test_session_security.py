@@ -10,8 +10,7 @@ import re
 
 import pyotp
 
-from app.accounts.two_factor import REQUIRE_SETTING
-from app.content.settings import save_settings
+from app.content.settings import REQUIRE_TWO_FACTOR, save_settings
 from app.extensions import db
 from app.models import Post, User
 from tests.conftest import login, post_form, submit_form
@@ -99,7 +98,7 @@ def test_password_checks_inside_a_session_are_throttled(app_factory):
 
 
 def test_required_two_factor_also_hides_unpublished_posts_at_public_addresses(client):
-    save_settings({REQUIRE_SETTING: True})
+    save_settings({REQUIRE_TWO_FACTOR: True})
     db.session.commit()
     author = make_user(email="author@example.org")
     draft = make_post(author, title="Secret plan", status="draft")
@@ -107,7 +106,7 @@ def test_required_two_factor_also_hides_unpublished_posts_at_public_addresses(cl
     login(client, "editor@example.org")
     url = f"/{draft.created_at:%Y/%m/%d}/{draft.slug}/"
     assert client.get(url).status_code == 404
-    save_settings({REQUIRE_SETTING: False})
+    save_settings({REQUIRE_TWO_FACTOR: False})
     db.session.commit()
     assert "Secret plan" in client.get(url).text
 

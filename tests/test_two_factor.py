@@ -7,9 +7,8 @@ import time
 
 import pyotp
 
-from app.accounts.two_factor import REQUIRE_SETTING
 from app.auth.routes import TWO_FACTOR_FAILED_MESSAGE
-from app.content.settings import save_settings
+from app.content.settings import REQUIRE_TWO_FACTOR, save_settings
 from app.extensions import db
 from app.models import AuditEvent, RecoveryCode, User
 from tests.conftest import login, post_form
@@ -162,7 +161,7 @@ def test_admin_can_turn_off_two_factor_for_someone_who_lost_their_phone(client, 
 
 
 def test_required_two_factor_sends_editors_to_set_it_up(client, app):
-    save_settings({REQUIRE_SETTING: True})
+    save_settings({REQUIRE_TWO_FACTOR: True})
     db.session.commit()
     make_user(email="editor@example.org", role="editor")
     make_user(email="author@example.org", role="author")

@@ -7,7 +7,7 @@ import re
 from zxcvbn import zxcvbn
 from zxcvbn.frequency_lists import FREQUENCY_LISTS
 
-from app.auth.passwords import MIN_PASSWORD_LENGTH
+from app.accounts.passwords import MIN_PASSWORD_LENGTH
 
 # zxcvbn (Dropbox's strength estimator, maintained on PyPI) ships 30,000 of the most common
 # passwords from breach corpora, plus dictionaries of words and names it uses for its score.

@@ -7,8 +7,8 @@ loader refuses sessions carrying an older one. The site always keeps one active 
 from __future__ import annotations
 
 from app.accounts.password_policy import password_problems
+from app.accounts.passwords import hash_password, verify_password
 from app.accounts.tokens import consume_token, issue_token, revoke_tokens
-from app.auth.passwords import hash_password, verify_password
 from app.content.audit import Actor, record
 from app.extensions import db
 from app.models import AccountToken, Post, Role, TokenPurpose, User, utcnow

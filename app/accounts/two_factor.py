@@ -11,22 +11,12 @@ import segno
 from sqlalchemy.orm.attributes import set_committed_value
 
 from app.content.audit import Actor, record
-from app.content.settings import register_default
 from app.extensions import db
 from app.inputs import is_ascii_digits
-from app.models import RecoveryCode, Role, User, utcnow
-
-REQUIRE_SETTING = "require_two_factor_for_editors"
-register_default(REQUIRE_SETTING, False)
+from app.models import RecoveryCode, User, utcnow
 
 RECOVERY_CODE_COUNT = 10
 _RECOVERY_ALPHABET = "abcdefghjkmnpqrstuvwxyz23456789"  # no 0/o, 1/l/i to misread
-REQUIRED_FOR_ROLES = frozenset({Role.EDITOR, Role.ADMIN})
-
-
-def two_factor_required(user: User, require_setting: bool) -> bool:
-    """True when the site demands two-factor sign-in from ``user`` and it is not on yet."""
-    return require_setting and Role(user.role) in REQUIRED_FOR_ROLES and not user.two_factor_enabled
 
 
 def start_setup(user: User) -> str:

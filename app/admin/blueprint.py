@@ -9,9 +9,7 @@ from __future__ import annotations
 from flask import Blueprint, abort, flash, redirect, request, url_for
 from flask_login import current_user, login_required
 
-from app.accounts.two_factor import REQUIRE_SETTING, two_factor_required
-from app.content.permissions import can
-from app.content.settings import get_setting
+from app.content.permissions import can, must_set_up_two_factor
 
 bp = Blueprint("admin", __name__)
 
@@ -24,10 +22,7 @@ TWO_FACTOR_SETUP_ENDPOINTS = frozenset({"admin.two_factor_setup"})
 def require_staff():
     if not can(current_user, "access_admin"):
         abort(403)
-    if (
-        two_factor_required(current_user, get_setting(REQUIRE_SETTING))
-        and request.endpoint not in TWO_FACTOR_SETUP_ENDPOINTS
-    ):
+    if must_set_up_two_factor(current_user) and request.endpoint not in TWO_FACTOR_SETUP_ENDPOINTS:
         flash(
             "This site requires two-factor sign-in for editors and admins. Set it up to continue.",
             "info",

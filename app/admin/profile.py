@@ -15,6 +15,7 @@ from flask import (
 from flask_login import current_user
 
 from app.accounts import staff, two_factor
+from app.accounts.passwords import verify_password
 from app.admin.blueprint import bp
 from app.admin.forms import (
     DisableTwoFactorForm,
@@ -23,7 +24,6 @@ from app.admin.forms import (
     ProfileForm,
     TwoFactorConfirmForm,
 )
-from app.auth.passwords import verify_password
 from app.auth.sessions import current_actor, keep_signed_in
 from app.content.permissions import can
 from app.content.settings import get_setting

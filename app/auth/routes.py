@@ -21,7 +21,6 @@ from app.accounts import staff
 from app.accounts.mail import MailSettings, send_mail_in_background
 from app.accounts.tokens import find_valid_token
 from app.accounts.two_factor import verify_sign_in_code
-from app.auth import load_user
 from app.auth.forms import (
     AcceptInvitationForm,
     ForgotPasswordForm,
@@ -30,7 +29,7 @@ from app.auth.forms import (
     ResetPasswordForm,
     TwoFactorForm,
 )
-from app.auth.sessions import current_actor, external_url, sign_in
+from app.auth.sessions import current_actor, external_url, load_user, sign_in
 from app.content.audit import record
 from app.content.settings import get_setting
 from app.extensions import db, limiter

@@ -9,7 +9,7 @@ Scheduled posts need no worker: the *site state* read per request is the generat
 publication time of the newest post whose time has come. When a scheduled post's minute
 arrives, that time changes, and so does every cache key and ETag.
 
-Models that never show on public pages are declared private (``register_private_model``);
+Models that never show on public pages are listed in ``_PRIVATE_TABLES``;
 everything else bumps the generation, so a new model is safe by default. ``User`` bumps only
 when its public columns change (a login that records ``last_login_at`` does not).
 """
@@ -32,31 +32,41 @@ from app.extensions import db
 from app.models import (
     AccountToken,
     AuditEvent,
+    Autosave,
+    ImportedItem,
+    ImportRun,
     Post,
     PostStatus,
     RecoveryCode,
+    Redirect,
+    Revision,
     SiteGeneration,
     User,
     utcnow,
 )
 
 _PENDING = "broadside_public_change"
-_PRIVATE_TABLES: set[str] = {
-    SiteGeneration.__tablename__,
-    AccountToken.__tablename__,
-    RecoveryCode.__tablename__,
-    AuditEvent.__tablename__,
-}
+# Models whose changes never alter a public page: the one list (nothing registers on import).
+_PRIVATE_TABLES: frozenset[str] = frozenset(
+    model.__tablename__
+    for model in (
+        SiteGeneration,
+        AccountToken,
+        RecoveryCode,
+        AuditEvent,
+        # Written every 30 s while someone types: must not empty the page cache.
+        Revision,
+        Autosave,
+        # A redirect answers only where no page does, so it never changes a cached (200) page;
+        # counting hits must not empty the page cache either.
+        Redirect,
+        # The import's bookkeeping (what it imports bumps the generation).
+        ImportRun,
+        ImportedItem,
+    )
+)
 # Columns of a private-by-default model that do show on public pages.
 _PUBLIC_COLUMNS: dict[type, set[str]] = {User: {"display_name", "slug", "bio", "active"}}
-
-
-def register_private_model(model: type, public_columns: set[str] | None = None) -> None:
-    """Declare that changes to ``model`` never alter a public page (or only ``public_columns``)."""
-    if public_columns:
-        _PUBLIC_COLUMNS[model] = set(public_columns)
-    else:
-        _PRIVATE_TABLES.add(model.__tablename__)
 
 
 @dataclass(frozen=True)

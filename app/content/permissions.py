@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
+from app.content.settings import REQUIRE_TWO_FACTOR, get_setting
 from app.models import PostStatus, Role
 
 if TYPE_CHECKING:
@@ -27,6 +28,8 @@ ADMIN_ACTIONS = frozenset(
     }
 )
 STAFF_ACTIONS = frozenset({"access_admin", "create_post", "edit_profile", "view_media"})
+# Roles the "require two-factor sign-in" setting applies to.
+TWO_FACTOR_ROLES = frozenset({Role.EDITOR, Role.ADMIN})
 # What someone who must first set up two-factor sign-in may still do.
 TWO_FACTOR_SETUP_ACTIONS = frozenset({"access_admin", "edit_profile"})
 
@@ -36,7 +39,7 @@ def can(user: User | None, action: str, obj: Post | None = None) -> bool:
     if user is None or not getattr(user, "is_authenticated", False) or not user.is_active:
         return False
     role = Role(user.role)
-    if action not in TWO_FACTOR_SETUP_ACTIONS and _must_set_up_two_factor(user):
+    if action not in TWO_FACTOR_SETUP_ACTIONS and must_set_up_two_factor(user):
         return False
     if action in STAFF_ACTIONS:
         return role in STAFF_ROLES
@@ -66,16 +69,17 @@ def can(user: User | None, action: str, obj: Post | None = None) -> bool:
     raise ValueError(f"unknown action {action!r}")
 
 
-def _must_set_up_two_factor(user: User) -> bool:
+def must_set_up_two_factor(user: User) -> bool:
     """The site demands two-factor sign-in from this role and the account has not set it up.
 
     Until it has, the login grants nothing but the way to set it up, wherever it is used (the
     staff area, previews of unpublished posts and pages at their public addresses ...).
     """
-    from app.accounts.two_factor import REQUIRE_SETTING, two_factor_required
-    from app.content.settings import get_setting
-
-    return two_factor_required(user, get_setting(REQUIRE_SETTING))
+    return (
+        bool(get_setting(REQUIRE_TWO_FACTOR))
+        and Role(user.role) in TWO_FACTOR_ROLES
+        and not user.two_factor_enabled
+    )
 
 
 def allowed_statuses(user: User, post: Post | None = None) -> list[PostStatus]:

@@ -14,7 +14,7 @@ from sqlalchemy.orm import joinedload
 from app.content.audit import Actor, record
 from app.content.listing import PUBLISHED, card_columns
 from app.content.rendering import render_markdown
-from app.content.settings import get_setting, register_default
+from app.content.settings import get_setting
 from app.content.slugs import free_slug, slug_taken
 from app.content.taxonomy import default_category, tags_from_names
 from app.content.text import derive_excerpt, slugify
@@ -54,11 +54,6 @@ class PostDraft:
     translation_of: int | None = None
     featured_media_id: int | None = None  # a media library image (see app/media/library.py)
     password: str = ""
-
-
-# Post addresses keep non-Latin words readable (percent-encoded), as WordPress does; admins can
-# switch to transliterated ASCII slugs in Settings.
-register_default("unicode_slugs", True)
 
 
 def post_slug(text: str) -> str:

@@ -15,14 +15,9 @@ from urllib.parse import unquote, urlsplit
 from sqlalchemy import event, func, or_, select, update
 from sqlalchemy.orm import Session, attributes
 
-from app.caching.generation import register_private_model
 from app.extensions import db
 from app.inputs import has_control_characters
 from app.models import Page, Post, PostStatus, Redirect, utcnow
-
-# A redirect answers only where no page does, so it never changes a cached (200) page; counting
-# hits must not empty the page cache either.
-register_private_model(Redirect)
 
 # Query parameters that identify content on a WordPress site, in the order they are tried.
 WORDPRESS_QUERY_KEYS = (

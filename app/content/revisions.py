@@ -18,17 +18,9 @@ from typing import Any
 
 from sqlalchemy import delete, event, select
 
-from app.caching.generation import register_private_model
-from app.content.settings import get_setting, register_default
+from app.content.settings import get_setting
 from app.extensions import db
 from app.models import Autosave, Page, Post, Revision, User, utcnow
-
-# 0 keeps every revision; N keeps the newest N of each post or page.
-register_default("revisions_to_keep", 0)
-# Visitors never see revisions or autosaves: writing them (every 30 s while someone types) must
-# not bump the site generation and empty the page cache.
-register_private_model(Revision)
-register_private_model(Autosave)
 
 # Form fields an autosave keeps (what the writer typed; never the CSRF token).
 AUTOSAVE_FIELDS = (

@@ -21,14 +21,20 @@ CONFIG_DEFAULTS = {
     "site_language": "SITE_LANGUAGE",
     "posts_per_page": "POSTS_PER_PAGE",
 }
+# Keys named by the code that reads them.
+REQUIRE_TWO_FACTOR = "require_two_factor_for_editors"  # app.content.permissions
+KEEP_MEDIA_METADATA = "media_keep_metadata"  # app.media.library
+
+# Every other setting, with its default: the one registry (nothing registers a setting on import).
 PLAIN_DEFAULTS: dict[str, Any] = {
     "featured_categories": [],  # category ids, in the order their blocks appear
+    # Post addresses keep non-Latin words readable (percent-encoded), as WordPress does; admins
+    # can switch to transliterated ASCII slugs.
+    "unicode_slugs": True,
+    "revisions_to_keep": 0,  # 0 keeps every revision; N keeps the newest N of each post or page
+    KEEP_MEDIA_METADATA: False,  # strip camera and location data from uploads unless switched on
+    REQUIRE_TWO_FACTOR: False,  # editors and admins must set up two-factor sign-in
 }
-
-
-def register_default(key: str, value: Any) -> None:
-    """Let a feature declare a setting of its own with its default value."""
-    PLAIN_DEFAULTS[key] = value
 
 
 def _defaults() -> dict[str, Any]:

@@ -17,7 +17,7 @@ from flask import current_app
 from sqlalchemy.orm import joinedload
 
 from app.content.permissions import can
-from app.content.settings import get_setting, register_default
+from app.content.settings import KEEP_MEDIA_METADATA, get_setting
 from app.content.text import slugify
 from app.extensions import db
 from app.media.processing import (
@@ -36,7 +36,6 @@ if TYPE_CHECKING:
     from app.models import User
 
 __all__ = [
-    "KEEP_METADATA_SETTING",
     "ImageSources",
     "MediaError",
     "MediaInUse",
@@ -50,9 +49,6 @@ __all__ = [
     "update_media",
     "usages_of",
 ]
-
-KEEP_METADATA_SETTING = "media_keep_metadata"
-register_default(KEEP_METADATA_SETTING, False)
 
 
 class MediaInUse(MediaError):
@@ -142,7 +138,7 @@ def add_media(
     max_bytes, max_pixels, widths = _limits()
     raw = _read(data, max_bytes)
     if keep_metadata is None:
-        keep_metadata = bool(get_setting(KEEP_METADATA_SETTING))
+        keep_metadata = bool(get_setting(KEEP_MEDIA_METADATA))
     processed: Processed = process_upload(
         raw, max_bytes=max_bytes, max_pixels=max_pixels, widths=widths, keep_metadata=keep_metadata
     )

@@ -28,7 +28,6 @@ from zoneinfo import ZoneInfo
 
 from sqlalchemy import bindparam, delete, insert, select, update
 
-from app.caching.generation import register_private_model
 from app.content.pages import RESERVED_SLUGS, page_path
 from app.content.publishing import PUBLIC_OR_PRIVATE
 from app.content.redirects import MOVED, existing_sources, normalise_source, source_from_url
@@ -70,10 +69,6 @@ from app.models import (
     post_tags,
     utcnow,
 )
-
-# The import's bookkeeping never shows on public pages (what it imports bumps the generation).
-register_private_model(ImportRun)
-register_private_model(ImportedItem)
 
 KINDS = (
     "authors",
