@@ -238,17 +238,9 @@ class Post(db.Model):
     __mapper_args__ = {"version_id_col": version, "version_id_generator": False}  # noqa: RUF012
 
     @property
-    def is_published(self) -> bool:
-        return self.status == PostStatus.PUBLISHED and self.published_at is not None
-
-    @property
     def is_protected(self) -> bool:
         """Password-protected: title public, body and excerpt only after the password."""
         return bool(self.password)
-
-    def is_visible_at(self, moment: datetime) -> bool:
-        """Published and not scheduled for later."""
-        return self.is_published and self.published_at <= moment
 
     def __repr__(self) -> str:
         return f"<Post {self.slug} {self.status}>"
@@ -291,10 +283,6 @@ class Page(db.Model):
 
     parent: Mapped[Page | None] = relationship(remote_side=[id])
     featured_media: Mapped[MediaItem | None] = relationship(lazy="joined")
-
-    @property
-    def is_published(self) -> bool:
-        return self.status == PostStatus.PUBLISHED
 
     def __repr__(self) -> str:
         return f"<Page {self.slug}>"

@@ -16,8 +16,9 @@ from app.content.menu import menu_items, menu_label
 from app.content.pages import page_path
 from app.content.permissions import can
 from app.content.settings import get_setting
+from app.content.visibility import page_is_public, post_is_public
 from app.extensions import db
-from app.models import Category, Page, Post, PostStatus, Tag, User
+from app.models import Category, Page, Post, Tag, User
 
 
 def post_url(post: Post, **kwargs) -> str:
@@ -77,7 +78,7 @@ def header_menu() -> list[tuple[str, str]]:
     pages_by_id = {p.id: p for p in db.session.scalars(outline)}
     entries = []
     for item in items:
-        if item.page is not None and item.page.status == PostStatus.PUBLISHED:
+        if item.page is not None and page_is_public(item.page):
             path = page_path(item.page, pages_by_id).strip("/")
             entries.append((menu_label(item), url_for("public.page_detail", page_path=path)))
         elif item.category is not None:
@@ -113,6 +114,8 @@ def init_templating(app: Flask) -> None:
         header_menu=header_menu,
         month_url=month_url,
         archive_years=archive_years,
+        post_is_public=post_is_public,
+        page_is_public=page_is_public,
     )
 
     @app.context_processor

@@ -17,8 +17,9 @@ from sqlalchemy import event, func, literal
 from sqlalchemy.engine import Engine
 
 from app.content.settings import get_setting
+from app.content.visibility import public_post_clauses
 from app.extensions import db
-from app.models import Post, PostStatus, utcnow
+from app.models import Post, utcnow
 
 SQLITE_FUNCTION = "broadside_local_month"
 
@@ -97,7 +98,7 @@ def _count_months(now: datetime) -> list[ArchiveYear]:
     rows = db.session.execute(
         db.select(bucket, func.count())
         .select_from(Post)
-        .where(Post.status == PostStatus.PUBLISHED, Post.published_at <= now)
+        .where(*public_post_clauses(now))
         .group_by(bucket)
         .order_by(bucket.desc())
     ).all()

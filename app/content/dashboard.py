@@ -15,6 +15,7 @@ from sqlalchemy.orm import joinedload, load_only, selectinload
 from app.content.audit import Actor, record
 from app.content.permissions import can
 from app.content.publishing import record_status_change
+from app.content.visibility import is_scheduled, public_post_clauses, scheduled_post_clauses
 from app.extensions import db
 from app.models import Category, Post, PostStatus, User, utcnow
 
@@ -37,15 +38,6 @@ LIST_COLUMNS = (
     Post.sticky,
     Post.version,
 )
-
-
-def is_scheduled(post: Post, now: datetime | None = None) -> bool:
-    """Published with a publish date still to come: visitors see it only from then."""
-    return (
-        post.status == PostStatus.PUBLISHED
-        and post.published_at is not None
-        and post.published_at > (now or utcnow())
-    )
 
 
 def status_label(post: Post, now: datetime | None = None) -> str:
@@ -74,9 +66,9 @@ def post_list_query(status: str = "", search: str = "", now: datetime | None = N
         .order_by(Post.created_at.desc(), Post.id.desc())
     )
     if status == SCHEDULED:
-        query = query.where(Post.status == PostStatus.PUBLISHED, Post.published_at > now)
+        query = query.where(*scheduled_post_clauses(now))
     elif status == PostStatus.PUBLISHED:
-        query = query.where(Post.status == PostStatus.PUBLISHED, Post.published_at <= now)
+        query = query.where(*public_post_clauses(now))
     elif status in FILTER_LABELS:
         query = query.where(Post.status == status)
     search = search.strip()

@@ -11,9 +11,9 @@ from datetime import datetime
 from sqlalchemy import select, true
 from sqlalchemy.orm import joinedload
 
-from app.content.listing import PUBLISHED, card_columns, in_categories
-from app.content.publishing import visible_posts_query
+from app.content.listing import card_columns, in_categories
 from app.content.taxonomy import descendant_ids
+from app.content.visibility import public_post_clauses, public_posts
 from app.extensions import db
 from app.models import Category, Post, utcnow
 
@@ -21,12 +21,12 @@ MAX_PINNED = 10
 
 
 def headline_posts(limit: int = 20, now: datetime | None = None) -> list[Post]:
-    return list(db.session.scalars(visible_posts_query(now).limit(limit)))
+    return list(db.session.scalars(public_posts(now).limit(limit)))
 
 
 def pinned_posts(now: datetime | None = None, limit: int = MAX_PINNED) -> list[Post]:
     """The newest pinned posts (a handful; the limit keeps a careless pinning spree cheap)."""
-    query = visible_posts_query(now).where(Post.sticky == true()).limit(limit)
+    query = public_posts(now).where(Post.sticky == true()).limit(limit)
     return list(db.session.scalars(query))
 
 
@@ -51,8 +51,7 @@ def featured_blocks(
         columns.append(
             select(Post.id)
             .where(
-                Post.status == PUBLISHED,
-                Post.published_at <= now,
+                *public_post_clauses(now),
                 in_categories(ids),
                 *([Post.id.not_in(exclude)] if exclude else []),
             )

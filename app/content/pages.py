@@ -9,6 +9,7 @@ from sqlalchemy import select
 from app.content.rendering import render_markdown
 from app.content.slugs import free_slug, slug_taken
 from app.content.text import slugify
+from app.content.visibility import public_page_clauses
 from app.extensions import db
 from app.models import Page, PostStatus, User
 
@@ -131,7 +132,7 @@ def child_pages(page: Page) -> list[Page]:
     return list(
         db.session.scalars(
             select(Page)
-            .where(Page.parent_id == page.id, Page.status == PostStatus.PUBLISHED)
+            .where(Page.parent_id == page.id, *public_page_clauses())
             .order_by(Page.menu_order, Page.title)
         )
     )

@@ -8,16 +8,13 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import date, datetime
 
-from sqlalchemy import Select
-from sqlalchemy.orm import joinedload
-
 from app.content.audit import Actor, record
-from app.content.listing import PUBLISHED, card_columns
 from app.content.rendering import render_markdown
 from app.content.settings import get_setting
 from app.content.slugs import free_slug, slug_taken
 from app.content.taxonomy import default_category, tags_from_names
 from app.content.text import derive_excerpt, slugify
+from app.content.visibility import public_post_clauses
 from app.extensions import db
 from app.models import Category, Post, PostStatus, User, utcnow
 
@@ -133,15 +130,13 @@ def translations_of(post: Post) -> list[Post]:
     """The other published language versions of ``post``, in language order."""
     if post.translation_group is None:
         return []
-    now = utcnow()
     return list(
         db.session.scalars(
             db.select(Post)
             .where(
                 Post.translation_group == post.translation_group,
                 Post.id != post.id,
-                Post.status == PostStatus.PUBLISHED,
-                Post.published_at <= now,
+                *public_post_clauses(),
             )
             .order_by(Post.language)
         )
@@ -157,21 +152,6 @@ def create_post(author: User, draft: PostDraft, *, now: datetime | None = None) 
         db.session.flush()
         set_translation(post, draft.translation_of)
     return post
-
-
-def visible_posts_query(now: datetime | None = None, language: str | None = None) -> Select:
-    """Published posts whose date has come, newest first, authors loaded in the same query,
-    bodies not loaded (app/content/listing.py: index-backed at any size)."""
-    now = now or utcnow()
-    query = (
-        db.select(Post)
-        .where(Post.status == PUBLISHED, Post.published_at <= now)
-        .options(joinedload(Post.author), *card_columns())
-        .order_by(Post.published_at.desc(), Post.id.desc())
-    )
-    if language:
-        query = query.where(Post.language == language)
-    return query
 
 
 def record_status_change(post: Post, old_status: str | None, by: Actor) -> None:

@@ -25,12 +25,18 @@ from app.content.languages import is_valid_language
 from app.content.pages import child_pages, find_page_by_path
 from app.content.permissions import can
 from app.content.protection import is_locked, unlock
-from app.content.publishing import translations_of, visible_posts_query
+from app.content.publishing import translations_of
 from app.content.settings import get_setting
 from app.content.taxonomy import all_categories, descendant_ids
+from app.content.visibility import (
+    archive_is_public,
+    page_is_public,
+    post_is_public,
+    public_posts,
+)
 from app.extensions import db, limiter
 from app.inputs import parse_int
-from app.models import Post, PostStatus, Tag, User, utcnow
+from app.models import Post, Tag, User, utcnow
 from app.templating import post_url
 
 bp = Blueprint("public", __name__)
@@ -63,7 +69,7 @@ def _paginate(query) -> listing.Window:
 @bp.route("/")
 def home():
     lang = _language_filter()
-    recent = _paginate(visible_posts_query(language=lang).where(Post.sticky == false()))
+    recent = _paginate(public_posts(language=lang).where(Post.sticky == false()))
     context = {"pagination": recent, "posts": recent.items, "lang": lang}
     if recent.page == 1:
         categories = all_categories()
@@ -82,11 +88,17 @@ def home():
     return render_template("public/home.html", **context)
 
 
-def _archive(query, *, heading: str, kind: str, description: str = "", **extra):
+def _archive(
+    query, *, heading: str, kind: str, description: str = "", listed: bool = False, **extra
+):
+    """One archive page. ``listed`` archives (author, category, tag) exist only while they have a
+    public post: an empty first page is a 404, so staff without posts are not exposed."""
     lang = _language_filter()
     if lang:
         query = query.where(Post.language == lang)
     pagination = _paginate(query)
+    if listed and not lang and pagination.page == 1 and not archive_is_public(pagination.items):
+        abort(404)
     return render_template(
         "public/archive.html",
         pagination=pagination,
@@ -107,10 +119,11 @@ def category_archive(slug: str):
         abort(404)
     ids = {category.id} | descendant_ids(category.id, categories)
     return _archive(
-        visible_posts_query().where(listing.in_categories(ids)),
+        public_posts().where(listing.in_categories(ids)),
         heading=category.name,
         kind="Category",
         description=category.description,
+        listed=True,
         term=category,
     )
 
@@ -121,10 +134,11 @@ def tag_archive(slug: str):
     if tag is None:
         abort(404)
     return _archive(
-        visible_posts_query().where(listing.with_tag(tag.id)),
+        public_posts().where(listing.with_tag(tag.id)),
         heading=tag.name,
         kind="Tag",
         description=tag.description,
+        listed=True,
         term=tag,
     )
 
@@ -135,10 +149,11 @@ def author_archive(slug: str):
     if author is None:
         abort(404)
     return _archive(
-        visible_posts_query().where(Post.author_id == author.id),
+        public_posts().where(Post.author_id == author.id),
         heading=author.display_name,
         kind="Author",
         description=author.bio,
+        listed=True,
         author=author,
     )
 
@@ -172,7 +187,7 @@ def _date_archive(year: int, month: int | None):
     # earlier of the two. SQLite uses a single upper bound of an index range, and picking
     # "<= now" for a past year would walk every newer post first.
     until = min(utcnow(), end - timedelta(microseconds=1))
-    query = visible_posts_query(until).where(Post.published_at >= start)
+    query = public_posts(until).where(Post.published_at >= start)
     if month is None:
         return _archive(query, heading=str(year), kind="Year")
     return _archive(query, heading=f"{datetime(year, month, 1):%B} {year}", kind="Month")
@@ -187,7 +202,7 @@ def post_detail(year: int, month: str, day: str, slug: str):
     )
     if post is None:
         abort(404)
-    is_public = post.is_visible_at(utcnow())
+    is_public = post_is_public(post)
     if not is_public and not can(current_user, "preview_post", post):
         abort(404)
     local = to_site_time(post.published_at or post.created_at, get_setting("site_timezone"))
@@ -229,7 +244,7 @@ def unlock_post(post_id: int):
     post = db.session.get(Post, post_id)
     if post is None or not post.password:
         abort(404)
-    is_public = post.is_visible_at(utcnow())
+    is_public = post_is_public(post)
     if not is_public and not can(current_user, "preview_post", post):
         abort(404)
     if unlock(
@@ -249,9 +264,9 @@ def _neighbours(post: Post) -> tuple[Post | None, Post | None]:
     here = tuple_(literal(post.published_at, Post.published_at.type), literal(post.id))
     # Earlier posts are visible if this one is: bounding by its date instead of "now" leaves one
     # upper bound, which SQLite's index range needs (it would otherwise start from the newest).
-    earlier = visible_posts_query(post.published_at).options(columns).where(position < here)
+    earlier = public_posts(post.published_at).options(columns).where(position < here)
     later = (
-        visible_posts_query()
+        public_posts()
         .options(columns)
         .where(position > here)
         .order_by(None)
@@ -265,7 +280,7 @@ def page_detail(page_path: str):
     page = find_page_by_path(page_path)
     if page is None:
         abort(404)
-    is_public = page.status == PostStatus.PUBLISHED
+    is_public = page_is_public(page)
     if not is_public and not can(current_user, "preview_page"):
         abort(404)
     return render_template(

@@ -1,0 +1,95 @@
+"""What the public may see: the one home of that rule, for posts, pages, authors and terms.
+
+Every query and template that shows content to visitors asks this module, so a change of the
+rule (say, a new status) is made once. Each rule exists twice, as SQL clauses for queries and as
+a Python predicate for an object already loaded, and the two are tested against each other
+(tests/test_visibility.py).
+
+- A **post** is public when it is published and its date has come (a scheduled post is
+  published with a future date). Private, pending and draft posts are staff-only.
+- Its **body** is open when it is public and not password-protected: only open bodies may be
+  searched, put in feeds or quoted anywhere a visitor did not type the password.
+- A **page** is public when it is published (pages are not scheduled).
+- An **author** or **term** (category, tag) archive is public only while it has a public post;
+  otherwise its address answers 404, so staff accounts without posts are not exposed.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy import ColumnElement, Select
+from sqlalchemy.orm import joinedload
+
+from app.content.listing import PUBLISHED, card_columns
+from app.extensions import db
+from app.models import Page, Post, PostStatus, utcnow
+
+
+def public_post_clauses(now: datetime | None = None) -> tuple[ColumnElement[bool], ...]:
+    """WHERE clauses of public posts. The status is an inline literal so that SQLite and
+    PostgreSQL's generic plans can use the partial indexes (app/content/listing.py)."""
+    return (Post.status == PUBLISHED, Post.published_at <= (now or utcnow()))
+
+
+def open_post_clauses(now: datetime | None = None) -> tuple[ColumnElement[bool], ...]:
+    """WHERE clauses of public posts whose body any visitor may read (no password)."""
+    return (*public_post_clauses(now), Post.password.is_(None))
+
+
+def post_is_public(post: Post, now: datetime | None = None) -> bool:
+    """The Python twin of :func:`public_post_clauses`, for a post already loaded."""
+    return (
+        post.status == PostStatus.PUBLISHED
+        and post.published_at is not None
+        and post.published_at <= (now or utcnow())
+    )
+
+
+def scheduled_post_clauses(now: datetime | None = None) -> tuple[ColumnElement[bool], ...]:
+    """Published with a date still to come: staff see these as "Scheduled"."""
+    return (Post.status == PUBLISHED, Post.published_at > (now or utcnow()))
+
+
+def is_scheduled(post: Post, now: datetime | None = None) -> bool:
+    """The Python twin of :func:`scheduled_post_clauses`."""
+    return (
+        post.status == PostStatus.PUBLISHED
+        and post.published_at is not None
+        and post.published_at > (now or utcnow())
+    )
+
+
+def post_body_is_open(post: Post, now: datetime | None = None) -> bool:
+    """The Python twin of :func:`open_post_clauses`."""
+    return post_is_public(post, now) and not post.password
+
+
+def public_posts(now: datetime | None = None, language: str | None = None) -> Select:
+    """Public posts, newest first, authors loaded in the same query, bodies not loaded
+    (index-backed at any size: see app/content/listing.py)."""
+    query = (
+        db.select(Post)
+        .where(*public_post_clauses(now))
+        .options(joinedload(Post.author), *card_columns())
+        .order_by(Post.published_at.desc(), Post.id.desc())
+    )
+    if language:
+        query = query.where(Post.language == language)
+    return query
+
+
+def public_page_clauses() -> tuple[ColumnElement[bool], ...]:
+    return (Page.status == PostStatus.PUBLISHED.value,)
+
+
+def page_is_public(page: Page) -> bool:
+    return page.status == PostStatus.PUBLISHED
+
+
+def archive_is_public(first_page: list[Post]) -> bool:
+    """An author, category or tag archive exists for visitors only while it lists a public post.
+
+    ``first_page`` is the archive's first page, unfiltered by language, built on
+    :func:`public_posts`; checking it costs no query of its own."""
+    return bool(first_page)
