@@ -9,10 +9,13 @@ import click
 from flask import Flask, current_app
 from sqlalchemy import func
 
-from app.accounts.password_policy import password_problems
-from app.accounts.passwords import hash_password
+from app.accounts import staff
+from app.content.audit import Actor
 from app.extensions import db
 from app.models import Post, Role, User
+
+# Who the audit log names for what an operator does with these commands.
+COMMAND_LINE = Actor(label="command line")
 
 
 def register(app: Flask) -> None:
@@ -70,24 +73,22 @@ def restore(source: Path) -> None:
 @click.option("--role", type=click.Choice([r.value for r in Role]), default=Role.AUTHOR.value)
 @click.option("--password-stdin", is_flag=True, help="Read the password from standard input.")
 def create_user(email: str, name: str, role: str, password_stdin: bool) -> None:
-    """Create a staff account."""
-    email = User.normalise_email(email)
-    if "@" not in email:
+    """Create a staff account (recorded in the audit log as made on the command line)."""
+    normalised = User.normalise_email(email)
+    if "@" not in normalised:
         raise click.BadParameter("that is not an email address", param_hint="--email")
-    if db.session.scalar(db.select(User).where(User.email == email)):
-        raise click.ClickException(f"An account for {email} already exists.")
+    if staff.find_user_by_email(normalised) is not None:  # before asking for a password
+        raise click.ClickException(f"An account for {normalised} already exists.")
     if password_stdin:
         password = sys.stdin.readline().rstrip("\n")
     else:
         password = click.prompt("Password", hide_input=True, confirmation_prompt=True)
-    problems = password_problems(password, email=email)
-    if problems:
-        raise click.ClickException(" ".join(problems))
-    db.session.add(
-        User(email=email, display_name=name, role=role, password_hash=hash_password(password))
-    )
+    try:
+        staff.create_account(normalised, name, role, password, COMMAND_LINE)
+    except staff.AccountRuleError as error:
+        raise click.ClickException(str(error)) from error
     db.session.commit()
-    click.echo(f"Created {role} account for {email}.")
+    click.echo(f"Created {role} account for {normalised}.")
 
 
 @click.command("demo-content")

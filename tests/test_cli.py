@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from app.extensions import db
-from app.models import Category, Post, PostStatus, User
+from app.models import AuditEvent, Category, Post, PostStatus, User
 from tests.factories import make_user
 
 
@@ -25,6 +25,22 @@ def test_create_user_with_password_from_stdin(app):
     user = db.session.scalar(db.select(User).where(User.email == "admin@example.org"))
     assert user.role == "admin" and user.display_name == "Site Admin"
     assert user.password_hash.startswith("scrypt:")
+
+
+def test_create_user_is_in_the_audit_log(app):
+    """Accounts made on the command line are recorded like invitations are."""
+    result = _run(
+        app, "create-user", "--email", "ops@example.org", "--name", "Ops", "--role", "editor",
+        "--password-stdin", input="correct horse battery staple\n",
+    )  # fmt: skip
+    assert result.exit_code == 0, result.output
+    event = db.session.scalar(db.select(AuditEvent).where(AuditEvent.action == "account.created"))
+    assert event is not None
+    assert (event.actor_label, event.target_label, event.details) == (
+        "command line",
+        "ops@example.org",
+        {"role": "editor"},
+    )
 
 
 def test_create_user_asks_for_the_password_twice(app):

@@ -7,7 +7,14 @@ import threading
 from collections.abc import Callable
 from dataclasses import dataclass
 from email.message import EmailMessage
-from typing import Any
+from typing import TYPE_CHECKING, Any
+
+from flask import render_template
+
+from app.models import TokenPurpose
+
+if TYPE_CHECKING:
+    from app.models import User
 
 
 class MailError(RuntimeError):
@@ -36,6 +43,33 @@ class MailSettings:
             use_tls=bool(config.get("MAIL_USE_TLS")),
             sender=config["MAIL_FROM"],
         )
+
+
+@dataclass(frozen=True)
+class LinkMail:
+    to: str
+    subject: str
+    body: str
+
+
+def link_mail(
+    user: User,
+    purpose: TokenPurpose,
+    link: str,
+    *,
+    site_title: str,
+    inviter: User | None = None,
+) -> LinkMail:
+    """The invitation or password-reset message carrying ``link``: the one place it is worded.
+
+    Needs an app context (the text is a template under ``templates/mail/``), not a request.
+    """
+    if purpose == TokenPurpose.INVITATION:
+        template, subject = "mail/invitation.txt", f"You are invited to {site_title}"
+    else:
+        template, subject = "mail/password_reset.txt", f"Reset your password for {site_title}"
+    body = render_template(template, user=user, link=link, site_title=site_title, inviter=inviter)
+    return LinkMail(to=user.email, subject=subject, body=body)
 
 
 def send_mail(settings: MailSettings, to: str, subject: str, body: str) -> None:

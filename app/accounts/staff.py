@@ -255,3 +255,29 @@ def check_password_sign_in(email: str, password: str, by: Actor) -> User | None:
 def record_sign_in(user: User, by: Actor, method: str) -> None:
     user.last_login_at = utcnow()
     record("login.success", Actor(user=user, ip=by.ip), user, {"method": method})
+
+
+# Accounts made by an operator ---------------------------------------------------------------
+
+
+def create_account(email: str, name: str, role: Role | str, password: str, by: Actor) -> User:
+    """An active account with a password (the ``create-user`` command), under the same rules as
+    an accepted invitation: a unique email, an acceptable password, an audit event."""
+    email = User.normalise_email(email)
+    if "@" not in email:
+        raise AccountRuleError("That is not an email address.")
+    if find_user_by_email(email) is not None:
+        raise AccountRuleError(f"An account for {email} already exists.")
+    problems = password_problems(password, email=email)
+    if problems:
+        raise AccountRuleError(" ".join(problems))
+    user = User(
+        email=email,
+        display_name=name.strip(),
+        role=Role(role).value,
+        password_hash=hash_password(password),
+    )
+    db.session.add(user)
+    db.session.flush()
+    record("account.created", by, user, {"role": user.role})
+    return user

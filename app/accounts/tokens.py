@@ -22,7 +22,8 @@ LIFETIMES = {
 }
 
 
-def _digest(raw: str) -> str:
+def secret_digest(raw: str) -> str:
+    """What is stored of a one-time secret (link token, recovery code): its SHA-256, in hex."""
     return hashlib.sha256(raw.encode()).hexdigest()
 
 
@@ -38,7 +39,7 @@ def issue_token(user: User, purpose: TokenPurpose, *, now: datetime | None = Non
         AccountToken(
             user=user,
             purpose=purpose.value,
-            token_hash=_digest(raw),
+            token_hash=secret_digest(raw),
             created_at=now,
             expires_at=now + LIFETIMES[purpose],
         )
@@ -55,7 +56,7 @@ def find_valid_token(
         return None
     token = db.session.scalar(
         db.select(AccountToken).where(
-            AccountToken.token_hash == _digest(raw), AccountToken.purpose == purpose.value
+            AccountToken.token_hash == secret_digest(raw), AccountToken.purpose == purpose.value
         )
     )
     if token is None or token.used_at is not None or token.expires_at <= now:

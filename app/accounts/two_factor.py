@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import hashlib
 import secrets
 import time
 
@@ -10,6 +9,7 @@ import pyotp
 import segno
 from sqlalchemy.orm.attributes import set_committed_value
 
+from app.accounts.tokens import secret_digest
 from app.content.audit import Actor, record
 from app.extensions import db
 from app.inputs import is_ascii_digits
@@ -108,7 +108,7 @@ def verify_sign_in_code(user: User, code: str, *, at: float | None = None) -> st
         db.update(RecoveryCode)
         .where(
             RecoveryCode.user_id == user.id,
-            RecoveryCode.code_hash == _digest(code),
+            RecoveryCode.code_hash == secret_digest(code),
             RecoveryCode.used_at.is_(None),
         )
         .values(used_at=utcnow())
@@ -132,7 +132,7 @@ def _new_recovery_codes(user: User) -> list[str]:
         raw = "".join(secrets.choice(_RECOVERY_ALPHABET) for _ in range(10))
         code = f"{raw[:5]}-{raw[5:]}"
         codes.append(code)
-        db.session.add(RecoveryCode(user_id=user.id, code_hash=_digest(code)))
+        db.session.add(RecoveryCode(user_id=user.id, code_hash=secret_digest(code)))
     return codes
 
 
@@ -142,7 +142,3 @@ def _clean(code: str) -> str:
     if not code.isdigit() and len(code) == 10 and "-" not in code:
         code = f"{code[:5]}-{code[5:]}"
     return code
-
-
-def _digest(code: str) -> str:
-    return hashlib.sha256(code.encode()).hexdigest()

@@ -23,18 +23,11 @@ from wtforms.validators import (
     ValidationError,
 )
 
-from app.admin.forms import SLUG_MAX_LENGTH, SLUG_PATTERN, SLUG_TOO_LONG
+from app.admin.forms import SLUG_MAX_LENGTH, SLUG_PATTERN, SLUG_TOO_LONG, optional_id
 from app.models import PostStatus
 
 SLUG_MESSAGE = "Use lower-case letters, digits and single hyphens."
 NO_PARENT = SelectChoice("", "— None (top level) —")
-
-
-def optional_id(value) -> int | None:
-    """Coerce a select's value to an id; the empty choice means "none"."""
-    if value in ("", None):
-        return None
-    return int(value)
 
 
 def indented(depth: int, text: str) -> str:

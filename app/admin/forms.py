@@ -47,7 +47,8 @@ LOOKS_LIKE_EMAIL = Regexp(r"^[^@\s]+@[^@\s]+\.[^@\s]+\Z", message="Enter an emai
 FEATURED_SLOTS = 4  # empty choices offered at least; more appear as slots fill up
 
 
-def _optional_id(value) -> int | None:
+def optional_id(value) -> int | None:
+    """Coerce a select's value to an id; the empty choice means "none"."""
     return None if value in ("", None) else int(value)
 
 
@@ -216,7 +217,7 @@ class SettingsForm(FlaskForm):
         "keeps it; the smaller copies shown on pages never do.",
     )
     featured_categories = FieldList(
-        SelectField("Featured category", coerce=_optional_id, choices=[]),
+        SelectField("Featured category", coerce=optional_id, choices=[]),
         label="Featured categories",
         min_entries=FEATURED_SLOTS,
     )

@@ -6,7 +6,7 @@ from flask import abort, current_app, flash, redirect, render_template, url_for
 from flask_login import current_user
 
 from app.accounts import staff, two_factor
-from app.accounts.mail import MailError, MailSettings, send_mail
+from app.accounts.mail import MailError, MailSettings, link_mail, send_mail
 from app.admin.blueprint import bp
 from app.admin.forms import ConfirmForm, DeleteAccountForm, InviteForm, RoleForm
 from app.auth.sessions import current_actor, external_url, keep_signed_in
@@ -67,22 +67,11 @@ def _deliver_link(user: User, purpose: TokenPurpose, raw: str):
     settings = MailSettings.from_config(current_app.config)
     what = "invitation" if purpose == TokenPurpose.INVITATION else "password reset link"
     if settings is not None:
-        site_title = get_setting("site_title")
-        template = (
-            "mail/invitation.txt"
-            if purpose == TokenPurpose.INVITATION
-            else ("mail/password_reset.txt")
-        )
-        subject = (
-            f"You are invited to {site_title}"
-            if purpose == TokenPurpose.INVITATION
-            else f"Reset your password for {site_title}"
-        )
-        body = render_template(
-            template, user=user, link=link, site_title=site_title, inviter=current_user
+        mail = link_mail(
+            user, purpose, link, site_title=get_setting("site_title"), inviter=current_user
         )
         try:
-            send_mail(settings, user.email, subject, body)
+            send_mail(settings, mail.to, mail.subject, mail.body)
         except MailError:
             current_app.logger.exception("Could not mail the %s to %s", what, user.email)
             flash(f"The {what} could not be emailed. Pass this link on yourself.", "error")

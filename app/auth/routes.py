@@ -18,7 +18,7 @@ from flask import (
 from flask_login import current_user, login_required, logout_user
 
 from app.accounts import staff
-from app.accounts.mail import MailSettings, send_mail_in_background
+from app.accounts.mail import MailSettings, link_mail, send_mail_in_background
 from app.accounts.tokens import find_valid_token
 from app.accounts.two_factor import verify_sign_in_code
 from app.auth.forms import (
@@ -191,16 +191,14 @@ def _mail_reset_link(user: User, link: str) -> None:
             user.email,
         )
         return
-    body = render_template(
-        "mail/password_reset.txt", user=user, link=link, site_title=get_setting("site_title")
-    )
+    mail = link_mail(user, TokenPurpose.PASSWORD_RESET, link, site_title=get_setting("site_title"))
     logger = current_app.logger
     # Sent after the answer: the time to answer must not tell whether the email has an account.
     send_mail_in_background(
         settings,
-        user.email,
-        f"Reset your password for {get_setting('site_title')}",
-        body,
+        mail.to,
+        mail.subject,
+        mail.body,
         on_error=lambda error: logger.error("Could not send the password reset mail: %s", error),
     )
 

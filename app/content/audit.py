@@ -26,8 +26,6 @@ class Actor:
         return self.label
 
 
-SYSTEM = Actor(label="system")
-
 # action -> what the audit page calls it
 ACTIONS: dict[str, str] = {
     "login.success": "Logged in",
@@ -41,6 +39,7 @@ ACTIONS: dict[str, str] = {
     "password.reset": "Password reset",
     "invitation.sent": "Invitation sent",
     "invitation.accepted": "Invitation accepted",
+    "account.created": "Account created",
     "account.role_changed": "Role changed",
     "account.deactivated": "Account deactivated",
     "account.reactivated": "Account reactivated",

@@ -9,6 +9,7 @@ from sqlalchemy import select
 from app.content.rendering import render_markdown
 from app.content.slugs import free_slug, slug_taken
 from app.content.text import slugify
+from app.content.trees import descendant_ids
 from app.content.visibility import public_page_clauses
 from app.extensions import db
 from app.models import Page, PostStatus, User
@@ -85,17 +86,8 @@ def save_page(page: Page | None, draft: PageDraft, author: User | None = None) -
 
 
 def descendant_page_ids(page_id: int) -> set[int]:
-    children: dict[int | None, list[int]] = {}
-    for pid, parent_id in db.session.execute(select(Page.id, Page.parent_id)):
-        children.setdefault(parent_id, []).append(pid)
-    found: set[int] = set()
-    stack = list(children.get(page_id, []))
-    while stack:
-        current = stack.pop()
-        if current not in found:
-            found.add(current)
-            stack.extend(children.get(current, []))
-    return found
+    """Ids of every page below ``page_id`` (one query for the whole tree)."""
+    return descendant_ids(db.session.execute(select(Page.id, Page.parent_id)), page_id)
 
 
 def page_path(page: Page, pages_by_id: dict[int, Page] | None = None) -> str:

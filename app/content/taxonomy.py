@@ -7,6 +7,7 @@ from collections.abc import Iterable
 from sqlalchemy import delete, insert, select
 from sqlalchemy.exc import IntegrityError
 
+from app.content import trees
 from app.content.collation import collated
 from app.content.slugs import free_slug, slug_taken
 from app.content.text import slugify
@@ -80,17 +81,8 @@ def all_categories() -> list[Category]:
 
 def descendant_ids(category_id: int, categories: Iterable[Category] | None = None) -> set[int]:
     """Ids of every category below ``category_id`` (not including it)."""
-    children: dict[int | None, list[int]] = {}
-    for category in categories if categories is not None else all_categories():
-        children.setdefault(category.parent_id, []).append(category.id)
-    found: set[int] = set()
-    stack = list(children.get(category_id, []))
-    while stack:
-        current = stack.pop()
-        if current not in found:
-            found.add(current)
-            stack.extend(children.get(current, []))
-    return found
+    rows = categories if categories is not None else all_categories()
+    return trees.descendant_ids(((c.id, c.parent_id) for c in rows), category_id)
 
 
 def category_tree(categories: Iterable[Category] | None = None) -> list[tuple[Category, int]]:
