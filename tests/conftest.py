@@ -215,6 +215,37 @@ def card_titles(html: str) -> list[str]:
     return [html_module.unescape(title) for title in CARD_TITLE_PATTERN.findall(html)]
 
 
+class _OptionReader(HTMLParser):
+    """The option values of one ``<select>``, found by its id, in document order."""
+
+    def __init__(self, select_id: str) -> None:
+        super().__init__(convert_charrefs=True)
+        self.select_id = select_id
+        self.values: list[str] = []
+        self.found = False
+        self._inside = False
+
+    def handle_starttag(self, tag, attrs):
+        a = dict(attrs)
+        if tag == "select" and a.get("id") == self.select_id:
+            self._inside = self.found = True
+        elif tag == "option" and self._inside:
+            self.values.append(a.get("value") or "")
+
+    def handle_endtag(self, tag):
+        if tag == "select":
+            self._inside = False
+
+
+def select_options(html: str, select_id: str) -> list[str]:
+    """The values a ``<select id=select_id>`` on the page offers (parsed, not split)."""
+    reader = _OptionReader(select_id)
+    reader.feed(html)
+    reader.close()
+    assert reader.found, f"no <select id={select_id!r}> on the page"
+    return reader.values
+
+
 class _FormReader(HTMLParser):
     """Collects what a browser would submit for each ``<form method=post>`` on a page."""
 

@@ -8,7 +8,7 @@ from app.admin.routes import STATUS_NOT_ALLOWED
 from app.content.permissions import allowed_statuses, can
 from app.extensions import db
 from app.models import AuditEvent, Post, PostStatus
-from tests.conftest import login, post_form, submit_form
+from tests.conftest import login, post_form, select_options, submit_form
 from tests.factories import make_post, make_user
 
 
@@ -18,8 +18,7 @@ def _post(title: str) -> Post:
 
 
 def _status_options(html: str) -> list[str]:
-    select = html.split('id="status"', 1)[1].split("</select>", 1)[0]
-    return [part.split('"', 1)[0] for part in select.split('value="')[1:]]
+    return select_options(html, "status")
 
 
 def test_contributor_is_offered_draft_and_review_only(client):

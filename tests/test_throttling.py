@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import os
 import re
 
 import pyotp
 
+from app.config import build_config
 from app.extensions import db
 from tests.conftest import login, post_form
 from tests.factories import make_user
@@ -98,3 +100,30 @@ def test_two_factor_codes_are_limited_per_account(app_factory):
     statuses.append(post_form(client, "/login/two-factor", {"code": right_code}).status_code)
     assert statuses == [200, 200, 429]
     assert client.get("/admin/").status_code == 302
+
+
+def _shipped_limits(monkeypatch, tmp_path) -> dict:
+    """The rate limits a site gets when its operator sets none (conftest loosens them all)."""
+    for name in list(os.environ):
+        if name.endswith("_RATE_LIMIT"):
+            monkeypatch.delenv(name)
+    config = build_config(tmp_path / "defaults", "development")
+    return {name: value for name, value in config.items() if name.endswith("_RATE_LIMIT")}
+
+
+def test_shipped_login_limits_stop_guessing(app_factory, monkeypatch, tmp_path):
+    """With the configured defaults, a sixth wrong password for one account within a minute
+    (from six addresses) and an eleventh wrong login from one address are refused."""
+    limits = _shipped_limits(monkeypatch, tmp_path)
+    assert set(limits) >= {"LOGIN_RATE_LIMIT", "LOGIN_ACCOUNT_RATE_LIMIT"}
+    app = app_factory(**limits)
+    with app.app_context():
+        make_user(email="target@example.org")
+    per_account = [
+        login(_from(app.test_client(), f"10.0.3.{n}"), "target@example.org", WRONG).status_code
+        for n in range(6)
+    ]
+    assert per_account == [200] * 5 + [429]
+    client = _from(app.test_client(), "10.0.4.1")
+    per_address = [login(client, f"guess{n}@example.org", WRONG).status_code for n in range(11)]
+    assert per_address == [200] * 10 + [429]
