@@ -9,6 +9,7 @@ from flask_login import UserMixin
 from sqlalchemy import (
     JSON,
     Boolean,
+    CheckConstraint,
     Column,
     Date,
     DateTime,
@@ -71,9 +72,25 @@ class PostStatus(enum.StrEnum):
     PRIVATE = "private"  # visible only to signed-in staff (WordPress "private")
 
 
+class PageStatus(enum.StrEnum):
+    """Pages have no review step and no staff-only state: a draft or published."""
+
+    DRAFT = "draft"
+    PUBLISHED = "published"
+
+
+def one_of(name: str, column: str, values: type[enum.StrEnum]) -> CheckConstraint:
+    """A CHECK that ``column`` holds one of ``values``: the database refuses any other string."""
+    allowed = ", ".join(f"'{value.value}'" for value in values)
+    return CheckConstraint(f"{column} IN ({allowed})", name=name)
+
+
 class User(UserMixin, db.Model):
     __tablename__ = "users"
-    __table_args__ = (Index("uq_users_slug", "slug", unique=True),)
+    __table_args__ = (
+        Index("uq_users_slug", "slug", unique=True),
+        one_of("ck_users_role", "role", Role),
+    )
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     email: Mapped[str] = mapped_column(String(254), unique=True)
@@ -190,6 +207,7 @@ class Post(db.Model):
         _public_index("ix_posts_public_sticky", "sticky", "published_at", "id"),
         _public_index("ix_posts_public_language", "language", "published_at", "id"),
         _public_index("ix_posts_public_author", "author_id", "published_at", "id"),
+        one_of("ck_posts_status", "status", PostStatus),
     )
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
@@ -259,7 +277,10 @@ class Page(db.Model):
     """A standing page such as "About us"; never listed with posts or in feeds."""
 
     __tablename__ = "pages"
-    __table_args__ = (Index("ix_pages_parent_menu_order", "parent_id", "menu_order"),)
+    __table_args__ = (
+        Index("ix_pages_parent_menu_order", "parent_id", "menu_order"),
+        one_of("ck_pages_status", "status", PageStatus),
+    )
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     title: Mapped[str] = mapped_column(String(300))
@@ -271,7 +292,7 @@ class Page(db.Model):
     )
     menu_order: Mapped[int] = mapped_column(Integer, default=0)
     status: Mapped[str] = mapped_column(
-        String(20), default=PostStatus.DRAFT.value, active_history=True
+        String(20), default=PageStatus.DRAFT.value, active_history=True
     )
     language: Mapped[str] = mapped_column(String(35), default="en")
     author_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
@@ -333,6 +354,11 @@ class MenuItem(db.Model):
     """One entry of the header menu: a page or a category archive, in the admins' order."""
 
     __tablename__ = "menu_items"
+    __table_args__ = (
+        CheckConstraint(
+            "(page_id IS NULL) <> (category_id IS NULL)", name="ck_menu_items_page_or_category"
+        ),
+    )
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     position: Mapped[int] = mapped_column(Integer, default=0, index=True)

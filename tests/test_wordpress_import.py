@@ -354,6 +354,19 @@ def test_dates_use_gmt_or_the_sites_own_offset(app, tmp_path):
     assert private.published_at == datetime(2020, 1, 12, 8, 30, tzinfo=UTC)
 
 
+def test_pending_and_private_pages_come_in_as_drafts(app, tmp_path):
+    """Pages here are drafts or published (no review step, no staff-only state)."""
+    pages = [
+        WxrPost(1, "Under review", "x", slug="review", post_type="page", status="pending"),
+        WxrPost(2, "Staff only", "x", slug="staff", post_type="page", status="private"),
+        WxrPost(3, "About", "x", slug="about", post_type="page"),
+    ]
+    report = import_wordpress(write(tmp_path / "pages.xml", wxr(pages)))
+    statuses = dict(db.session.execute(select(Page.slug, Page.status)).all())
+    assert statuses == {"review": "draft", "staff": "draft", "about": "published"}
+    assert sum("imported as a draft" in note for note in report.notes) == 2
+
+
 def test_timezone_option_overrides_the_guess(app, tmp_path):
     posts = [
         WxrPost(1, "Draft", "x", slug="d", status="draft", date="2023-07-01 12:00:00", date_gmt="0000-00-00 00:00:00")

@@ -24,7 +24,7 @@ from wtforms.validators import (
 )
 
 from app.admin.forms import SLUG_MAX_LENGTH, SLUG_PATTERN, SLUG_TOO_LONG, optional_id
-from app.models import PostStatus
+from app.models import PageStatus
 
 SLUG_MESSAGE = "Use lower-case letters, digits and single hyphens."
 NO_PARENT = SelectChoice("", "— None (top level) —")
@@ -128,8 +128,8 @@ class PageForm(FlaskForm):
     status = SelectField(
         "Status",
         choices=[
-            SelectChoice(PostStatus.DRAFT.value, "Draft"),
-            SelectChoice(PostStatus.PUBLISHED.value, "Published"),
+            SelectChoice(PageStatus.DRAFT.value, "Draft"),
+            SelectChoice(PageStatus.PUBLISHED.value, "Published"),
         ],
     )
     language = SelectField("Language")

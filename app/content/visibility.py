@@ -23,7 +23,7 @@ from sqlalchemy.orm import joinedload
 
 from app.content.listing import PUBLISHED, card_columns
 from app.extensions import db
-from app.models import Page, Post, PostStatus, utcnow
+from app.models import Page, PageStatus, Post, PostStatus, utcnow
 
 
 def public_post_clauses(now: datetime | None = None) -> tuple[ColumnElement[bool], ...]:
@@ -80,11 +80,11 @@ def public_posts(now: datetime | None = None, language: str | None = None) -> Se
 
 
 def public_page_clauses() -> tuple[ColumnElement[bool], ...]:
-    return (Page.status == PostStatus.PUBLISHED.value,)
+    return (Page.status == PageStatus.PUBLISHED.value,)
 
 
 def page_is_public(page: Page) -> bool:
-    return page.status == PostStatus.PUBLISHED
+    return page.status == PageStatus.PUBLISHED
 
 
 def archive_is_public(first_page: list[Post]) -> bool:

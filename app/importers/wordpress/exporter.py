@@ -30,7 +30,17 @@ from app.content.dates import to_site_time
 from app.content.pages import page_path
 from app.content.settings import get_setting
 from app.extensions import db
-from app.models import Category, Page, Post, PostStatus, Tag, User, post_categories, utcnow
+from app.models import (
+    Category,
+    Page,
+    PageStatus,
+    Post,
+    PostStatus,
+    Tag,
+    User,
+    post_categories,
+    utcnow,
+)
 
 WP_NS = "http://wordpress.org/export/1.2/"
 BATCH = 500
@@ -277,8 +287,8 @@ def export_wordpress(out_path: str | Path, base_url: str = "") -> dict[str, int]
                 content=_body(page.body_html),
                 excerpt="",
                 created=page.created_at,
-                published=page.created_at if page.status == PostStatus.PUBLISHED else None,
-                status={"published": "publish", "private": "private"}.get(page.status, "draft"),
+                published=page.created_at if page.status == PageStatus.PUBLISHED else None,
+                status="publish" if page.status == PageStatus.PUBLISHED else "draft",
                 slug=page.slug,
                 post_type="page",
                 parent=page_export_id(page.parent_id) if page.parent_id else 0,

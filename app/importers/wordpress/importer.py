@@ -59,6 +59,7 @@ from app.models import (
     ImportRun,
     MenuItem,
     Page,
+    PageStatus,
     Post,
     PostStatus,
     Redirect,
@@ -847,10 +848,17 @@ class WordPressImport:
                 row["published_at"] = self.now
         else:
             if item.password:
-                row["status"] = PostStatus.DRAFT.value
+                row["status"] = PageStatus.DRAFT.value
                 self.report.notes.append(
                     f"Page {item.old_id} “{item.title}” was password-protected; pages have no "
                     "passwords here, so it was imported as a draft."
+                )
+            elif status not in list(PageStatus):
+                # Pages are drafts or published: no review step, no staff-only state.
+                row["status"] = PageStatus.DRAFT.value
+                self.report.notes.append(
+                    f"Page {item.old_id} “{item.title}” was {item.status} in WordPress; pages "
+                    "here are drafts or published, so it was imported as a draft."
                 )
             row.update(
                 menu_order=item.menu_order,
