@@ -10,7 +10,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import load_only
 
 from app.content.archives import archive_years
-from app.content.dates import format_long_date, to_site_time
+from app.content.dates import format_day, format_long_date, to_site_time
 from app.content.languages import language_name, text_direction
 from app.content.menu import menu_items, menu_label
 from app.content.pages import page_path
@@ -35,14 +35,27 @@ def post_url(post: Post, **kwargs) -> str:
     )
 
 
-def long_date(moment: datetime | None) -> str:
+# Dates default to the language of the staff screens and site chrome; public templates pass the
+# language of the post they are about (``post.published_at|long_date(post.language)``).
+INTERFACE_LANGUAGE = "en"
+
+
+def long_date(moment: datetime | None, language: str = INTERFACE_LANGUAGE) -> str:
+    """The day of ``moment`` in the site's timezone, written as in ``language``."""
     if moment is None:
         return ""
-    return format_long_date(moment, get_setting("site_timezone"))
+    return format_long_date(moment, get_setting("site_timezone"), language)
 
 
 def iso_datetime(moment: datetime | None) -> str:
     return moment.isoformat() if moment else ""
+
+
+def site_datetime(moment: datetime | None) -> str:
+    """``2026-11-27 18:22:05 CET``: a moment on the site's clock, with the zone's abbreviation."""
+    if moment is None:
+        return ""
+    return to_site_time(moment, get_setting("site_timezone")).strftime("%Y-%m-%d %H:%M:%S %Z")
 
 
 def site_datetime_local(moment: datetime | None) -> str:
@@ -92,8 +105,8 @@ def month_url(moment: datetime) -> str:
     return url_for("public.month_archive", year=local.year, month=local.month)
 
 
-def long_date_of_day(day: date | None) -> str:
-    return f"{day:%B} {day.day}, {day.year}" if day else ""
+def long_date_of_day(day: date | None, language: str = INTERFACE_LANGUAGE) -> str:
+    return format_day(day, language) if day else ""
 
 
 def init_templating(app: Flask) -> None:
@@ -101,6 +114,7 @@ def init_templating(app: Flask) -> None:
         long_date=long_date,
         iso_datetime=iso_datetime,
         datetime_local=site_datetime_local,
+        site_datetime=site_datetime,
         day_date=long_date_of_day,
         language_name=language_name,
         text_direction=text_direction,

@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
+
 from app.content.audit import Actor, record
+from app.content.settings import save_settings
 from app.extensions import db
 from app.models import AuditEvent
 from tests.conftest import login
@@ -59,3 +62,16 @@ def test_the_app_offers_no_way_to_change_the_log(app):
     rules = [r for r in app.url_map.iter_rules() if "audit" in r.rule]
     assert [r.endpoint for r in rules] == ["admin.audit_log"]
     assert rules[0].methods - {"HEAD", "OPTIONS"} == {"GET"}
+
+
+def test_times_are_shown_on_the_sites_clock(client):
+    """An admin in Berlin reads 13:00 CET for something done at 12:00 UTC."""
+    save_settings({"site_timezone": "Europe/Berlin"})
+    make_user("admin", email="admin@example.org")
+    event = record("settings.changed", Actor(label="script"), None, {"n": 1})
+    event.created_at = datetime(2026, 11, 27, 12, 0, 5, tzinfo=UTC)
+    db.session.commit()
+    login(client, "admin@example.org")
+    page = client.get("/admin/audit?action=settings.changed").text
+    assert "Time (Europe/Berlin)" in page
+    assert ">2026-11-27 13:00:05 CET</time>" in page and ">2026-11-27 12:00:05" not in page

@@ -4,6 +4,9 @@ from __future__ import annotations
 
 import re
 from datetime import UTC, datetime
+from html.parser import HTMLParser
+
+import pytest
 
 from app.extensions import db
 from app.models import Post
@@ -28,6 +31,54 @@ def test_persian_post_renders_right_to_left(client):
     home = client.get("/").text
     assert re.search(r'<article class="post-card" lang="fa" dir="rtl">', home)
     assert '<li lang="fa" dir="rtl">' in home  # the headline strip entry
+
+
+class _BylineDates(HTMLParser):
+    """(lang, text) of each byline date: the ``<time>`` inside ``<a class="byline__date">``."""
+
+    def __init__(self) -> None:
+        super().__init__(convert_charrefs=True)
+        self.dates: list[tuple[str, str]] = []
+        self._in_link = False
+        self._lang: str | None = None
+
+    def handle_starttag(self, tag, attrs):
+        a = dict(attrs)
+        if tag == "a" and a.get("class") == "byline__date":
+            self._in_link = True
+        elif tag == "time" and self._in_link:
+            self._lang = a.get("lang") or ""
+            self.dates.append((self._lang, ""))
+
+    def handle_data(self, data):
+        if self._lang is not None:
+            lang, text = self.dates[-1]
+            self.dates[-1] = (lang, text + data)
+
+    def handle_endtag(self, tag):
+        if tag == "time":
+            self._lang = None
+        elif tag == "a":
+            self._in_link = False
+
+
+def byline_dates(html: str) -> list[tuple[str, str]]:
+    reader = _BylineDates()
+    reader.feed(html)
+    return reader.dates
+
+
+@pytest.mark.parametrize(
+    ("language", "written"),
+    [("en", "September 2, 2026"), ("de", "2. September 2026"), ("fr", "2 septembre 2026")],
+)
+def test_dates_are_written_in_the_posts_language(client, language, written):
+    post = make_post(
+        make_user(), language=language, published_at=datetime(2026, 9, 2, 10, tzinfo=UTC)
+    )
+    assert byline_dates(client.get(f"/2026/09/02/{post.slug}/").text) == [(language, written)]
+    # The same on the home page's card for the post.
+    assert byline_dates(client.get("/").text) == [(language, written)]
 
 
 def test_each_list_entry_carries_its_own_language(client):

@@ -8,6 +8,7 @@ from flask_login import current_user
 from app.admin.blueprint import bp
 from app.content.audit import ACTIONS, events_query
 from app.content.permissions import can
+from app.content.settings import get_setting
 from app.extensions import db
 from app.inputs import parse_int
 from app.models import User
@@ -35,6 +36,7 @@ def audit_log():
         events=pagination.items,
         actions=ACTIONS,
         people=people,
+        site_timezone=get_setting("site_timezone"),
         action=action,
         actor_id=actor_id,
         filters=filters,

@@ -2,8 +2,12 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 from zoneinfo import ZoneInfo
+
+from babel.dates import format_date
+
+from app.content.languages import locale_for
 
 # Publish dates outside this range are typing mistakes; near year 1 or 9999 converting between
 # timezones overflows ``datetime``, so nothing outside it is accepted.
@@ -34,7 +38,12 @@ def from_site_time(local: datetime, timezone: str) -> datetime:
     return local.replace(tzinfo=ZoneInfo(timezone)).astimezone(UTC)
 
 
-def format_long_date(moment: datetime, timezone: str) -> str:
-    """'January 6, 2020' in the site's timezone."""
-    local = to_site_time(moment, timezone)
-    return f"{local:%B} {local.day}, {local.year}"
+def format_day(day: date, language: str = "en") -> str:
+    """A day as people write it in ``language``: 'September 2, 2026', '2. September 2026',
+    '2 septembre 2026' (Babel's long date format, from the Unicode CLDR)."""
+    return format_date(day, format="long", locale=locale_for(language))
+
+
+def format_long_date(moment: datetime, timezone: str, language: str = "en") -> str:
+    """The day of ``moment`` on the site's clock, written as in ``language`` (``format_day``)."""
+    return format_day(to_site_time(moment, timezone).date(), language)

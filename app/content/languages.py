@@ -17,6 +17,12 @@ def _parse(code: str) -> Locale | None:
         return None
 
 
+@lru_cache(maxsize=256)
+def locale_for(code: str) -> Locale:
+    """Babel's locale for a language code, English for a code it does not know."""
+    return _parse(code) or Locale("en")
+
+
 def normalise_language(code: str) -> str:
     """``pt_br`` / ``PT-br`` -> ``pt-BR``; an unknown code raises ``ValueError``."""
     locale = _parse(code.strip())
