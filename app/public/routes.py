@@ -16,7 +16,7 @@ from flask import (
 from flask_login import current_user
 from sqlalchemy import false, literal, select, text, tuple_
 from sqlalchemy.exc import SQLAlchemyError
-from sqlalchemy.orm import joinedload, load_only, selectinload
+from sqlalchemy.orm import joinedload, load_only, raiseload, selectinload
 
 from app.caching.http import not_public_cacheable
 from app.content import frontpage, listing
@@ -32,6 +32,7 @@ from app.content.visibility import (
     archive_is_public,
     page_is_public,
     post_is_public,
+    public_post_clauses,
     public_posts,
 )
 from app.extensions import db, limiter
@@ -259,18 +260,23 @@ def _neighbours(post: Post) -> tuple[Post | None, Post | None]:
 
     Row-value comparisons on (published_at, id) are a range of the date index: one index step
     each, however old the post (an OR of two conditions would scan from the newest post)."""
-    columns = load_only(Post.id, Post.title, Post.slug, Post.published_at, Post.created_at)
+    # Only what the two links show; no author or image join (public_posts' card options would
+    # join both, and a narrower load_only on top of them still left ``language`` to a lazy load).
+    link_only = select(Post).options(
+        load_only(
+            Post.id, Post.title, Post.slug, Post.language, Post.published_at, Post.created_at
+        ),
+        raiseload("*"),
+    )
     position = tuple_(Post.published_at, Post.id)
     here = tuple_(literal(post.published_at, Post.published_at.type), literal(post.id))
     # Earlier posts are visible if this one is: bounding by its date instead of "now" leaves one
     # upper bound, which SQLite's index range needs (it would otherwise start from the newest).
-    earlier = public_posts(post.published_at).options(columns).where(position < here)
-    later = (
-        public_posts()
-        .options(columns)
-        .where(position > here)
-        .order_by(None)
-        .order_by(Post.published_at.asc(), Post.id.asc())
+    earlier = link_only.where(*public_post_clauses(post.published_at), position < here).order_by(
+        Post.published_at.desc(), Post.id.desc()
+    )
+    later = link_only.where(*public_post_clauses(), position > here).order_by(
+        Post.published_at.asc(), Post.id.asc()
     )
     return db.session.scalar(earlier.limit(1)), db.session.scalar(later.limit(1))
 
