@@ -40,6 +40,7 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     init_security_headers(app)  # first, so its after_request runs last and has the final word
     init_request_log(app)
     register_extensions(app)
+    register_model_hooks()
     register_media(app)
     register_caching(app)
     register_proxy_headers(app)  # outermost, so the page cache sees the client's host and scheme
@@ -147,6 +148,23 @@ def _configure_sqlite(dbapi_connection, connection_record) -> None:
     cursor.close()
 
 
+def register_model_hooks() -> None:
+    """Every save-time and connection hook of the app, installed here and nowhere else.
+
+    No module installs a hook by being imported, so none can be missing because an import did
+    not happen first (a script that only imports app.content.publishing still gets redirects,
+    media usages and revision clean-up). Idempotent. The page cache's own hooks are installed
+    by ``init_caching``.
+    """
+    from app.content import archives, redirects, revisions
+    from app.media import usage
+
+    archives.install_listeners()
+    usage.install_listeners()
+    redirects.install_listeners()
+    revisions.install_listeners()
+
+
 def register_caching(app: Flask) -> None:
     from app.caching import init_caching
 
@@ -180,8 +198,8 @@ def register_template_helpers(app: Flask) -> None:
 def register_old_addresses(app: Flask) -> None:
     """Old addresses and moved content: the redirect table answers what nothing else does.
 
-    Importing the public side also loads app.content.redirects, which watches saves of posts and
-    pages and leaves a redirect behind when a published address changes.
+    (Leaving a redirect behind when a published address changes is a save-time hook:
+    ``register_model_hooks``.)
     """
     from app.public.old_addresses import init_old_addresses
 

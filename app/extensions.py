@@ -7,6 +7,7 @@ from flask_login import LoginManager
 from flask_migrate import Migrate
 from flask_sqlalchemy import SQLAlchemy
 from flask_wtf import CSRFProtect
+from sqlalchemy import event
 from sqlalchemy.orm import DeclarativeBase
 
 
@@ -20,3 +21,9 @@ login_manager = LoginManager()
 csrf = CSRFProtect()
 limiter = Limiter(key_func=get_remote_address, default_limits=[])
 cache = Cache()  # the full-page cache's store (app/caching/pages.py)
+
+
+def listen_once(target, identifier: str, fn) -> None:
+    """``event.listen``, unless ``fn`` already listens (each app built in a process calls it)."""
+    if not event.contains(target, identifier, fn):
+        event.listen(target, identifier, fn)

@@ -127,3 +127,35 @@ def test_the_check_sees_an_upward_import(tmp_path, monkeypatch):
 )
 def test_modules_fall_in_the_intended_layer(module, layer):
     assert LAYERS[layer_of(module)][0] == layer
+
+
+# Modules whose import may install a hook: the app factory itself and the models' own rules.
+HOOKS_ALLOWED_AT_IMPORT = frozenset({"app", "app.models"})
+REGISTERING_CALLS = frozenset(
+    {"listen", "listens_for", "register_default", "register_private_model"}
+)
+
+
+def hooks_installed_on_import() -> list[str]:
+    """Module-level ``event.listen(...)`` calls and ``@event.listens_for`` decorators."""
+    found = []
+    for path in sorted(APP_DIR.rglob("*.py")):
+        module = module_name(path)
+        if module in HOOKS_ALLOWED_AT_IMPORT:
+            continue
+        for node in ast.parse(path.read_text(encoding="utf-8")).body:
+            calls = [node.value] if isinstance(node, ast.Expr) else []
+            if isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef):
+                calls = node.decorator_list
+            for call in calls:
+                func = call.func if isinstance(call, ast.Call) else call
+                name = getattr(func, "attr", None) or getattr(func, "id", None)
+                if name in REGISTERING_CALLS:
+                    found.append(f"{module}:{node.lineno} {name}")
+    return found
+
+
+def test_no_module_installs_a_hook_when_imported():
+    """Hooks, settings and private models are installed explicitly (register_model_hooks,
+    init_caching, PLAIN_DEFAULTS, _PRIVATE_TABLES), so none depends on what was imported first."""
+    assert hooks_installed_on_import() == []

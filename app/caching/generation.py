@@ -28,7 +28,7 @@ from sqlalchemy.engine import Engine
 from sqlalchemy.exc import OperationalError
 from sqlalchemy.orm import Session
 
-from app.extensions import db
+from app.extensions import db, listen_once
 from app.models import (
     AccountToken,
     AuditEvent,
@@ -280,15 +280,14 @@ def _forget(session: Session, *args) -> None:
 
 
 def install_listeners() -> None:
-    """Watch every session of the app (idempotent)."""
-    if event.contains(Session, "after_flush", _note_flush):
-        return
-    event.listen(Session, "after_flush", _note_flush)
-    event.listen(Session, "do_orm_execute", _note_bulk_statement)
-    event.listen(Session, "before_commit", _bump_before_commit)
-    event.listen(Session, "after_rollback", _forget)
+    """Watch every session of the app, and seed the counter when its table is created
+    (idempotent; called by ``init_caching``)."""
+    listen_once(Session, "after_flush", _note_flush)
+    listen_once(Session, "do_orm_execute", _note_bulk_statement)
+    listen_once(Session, "before_commit", _bump_before_commit)
+    listen_once(Session, "after_rollback", _forget)
+    listen_once(SiteGeneration.__table__, "after_create", _first_generation)
 
 
-@event.listens_for(SiteGeneration.__table__, "after_create")
 def _first_generation(target, connection, **kw) -> None:
     connection.execute(insert(SiteGeneration).values(id=1, value=1, changed_at=utcnow()))

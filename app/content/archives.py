@@ -13,12 +13,12 @@ from datetime import UTC, datetime
 from functools import lru_cache
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import event, func, literal
+from sqlalchemy import func, literal
 from sqlalchemy.engine import Engine
 
 from app.content.settings import get_setting
 from app.content.visibility import public_post_clauses
-from app.extensions import db
+from app.extensions import db, listen_once
 from app.models import Post, utcnow
 
 SQLITE_FUNCTION = "broadside_local_month"
@@ -40,7 +40,12 @@ def _local_month(stored: str | None, timezone: str) -> str | None:
         return moment.strftime("%Y-%m")
 
 
-@event.listens_for(Engine, "connect")
+def install_listeners() -> None:
+    """Give every new SQLite connection the month function. Called by ``create_app``
+    (``register_model_hooks``) before the first connection is made."""
+    listen_once(Engine, "connect", _register_sqlite_function)
+
+
 def _register_sqlite_function(dbapi_connection, connection_record) -> None:
     if type(dbapi_connection).__module__ != "sqlite3":
         return

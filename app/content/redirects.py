@@ -12,10 +12,10 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from urllib.parse import unquote, urlsplit
 
-from sqlalchemy import event, func, or_, select, update
+from sqlalchemy import func, or_, select, update
 from sqlalchemy.orm import Session, attributes
 
-from app.extensions import db
+from app.extensions import db, listen_once
 from app.inputs import has_control_characters
 from app.models import Page, Post, PostStatus, Redirect, utcnow
 
@@ -235,7 +235,12 @@ def _page_path(slug: str, parent_id: int | None, session: Session) -> str | None
     return "/" + "/".join(reversed(parts)) + "/"
 
 
-@event.listens_for(Session, "before_flush")
+def install_listeners() -> None:
+    """Leave a redirect behind whenever a published address changes, whoever saves it.
+    Called by ``create_app`` (``register_model_hooks``)."""
+    listen_once(Session, "before_flush", _redirect_changed_addresses)
+
+
 def _redirect_changed_addresses(session: Session, flush_context, instances) -> None:
     for obj in list(session.dirty):
         if isinstance(obj, Post):

@@ -16,10 +16,10 @@ import difflib
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import delete, event, select
+from sqlalchemy import delete, select
 
 from app.content.settings import get_setting
-from app.extensions import db
+from app.extensions import db, listen_once
 from app.models import Autosave, Page, Post, Revision, User, utcnow
 
 # Form fields an autosave keeps (what the writer typed; never the CSRF token).
@@ -214,8 +214,13 @@ def discard_autosave(user: User, key: str) -> None:
     db.session.execute(delete(Autosave).where(Autosave.user_id == user.id, Autosave.key == key))
 
 
-# Revisions have no foreign key (one table for posts and pages): remove them with their item.
-@event.listens_for(Post, "after_delete")
+def install_listeners() -> None:
+    """Revisions have no foreign key (one table for posts and pages): remove them with their
+    item. Called by ``create_app`` (``register_model_hooks``)."""
+    listen_once(Post, "after_delete", _drop_post_revisions)
+    listen_once(Page, "after_delete", _drop_page_revisions)
+
+
 def _drop_post_revisions(mapper, connection, target: Post) -> None:
     connection.execute(
         delete(Revision).where(Revision.content_type == "post", Revision.content_id == target.id)
@@ -223,7 +228,6 @@ def _drop_post_revisions(mapper, connection, target: Post) -> None:
     connection.execute(delete(Autosave).where(Autosave.key == f"post-{target.id}"))
 
 
-@event.listens_for(Page, "after_delete")
 def _drop_page_revisions(mapper, connection, target: Page) -> None:
     connection.execute(
         delete(Revision).where(Revision.content_type == "page", Revision.content_id == target.id)

@@ -10,11 +10,10 @@ from flask import Flask
 
 
 def init_media(app: Flask) -> None:
-    """Storage, upload limits and the save-time hook that tracks where items are used."""
+    """Storage, upload limits and template helpers (the save-time hook: ``register_model_hooks``)."""
     from PIL import Image
 
     from app.config import upload_limit_bytes
-    from app.media import usage  # noqa: F401  (registers the before_flush hook)
     from app.media.storage import init_storage
 
     app.config["MAX_CONTENT_LENGTH"] = upload_limit_bytes(app.config["MEDIA_MAX_UPLOAD_MB"])

@@ -11,10 +11,11 @@ from __future__ import annotations
 import html
 import re
 
-from sqlalchemy import event, select
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 from sqlalchemy.orm.attributes import get_history
 
+from app.extensions import listen_once
 from app.media.library import items_for_keys, referenced_keys
 from app.models import MediaItem, MediaUsage, Page, Post
 
@@ -117,7 +118,12 @@ def _sync(session: Session, obj: Post | Page, is_new: bool) -> None:
         session.add(usage)
 
 
-@event.listens_for(Session, "before_flush")
+def install_listeners() -> None:
+    """Track usages and enhance body images on every flush. Called by ``create_app``
+    (``register_model_hooks``)."""
+    listen_once(Session, "before_flush", _track_media)
+
+
 def _track_media(session: Session, flush_context, instances) -> None:
     new = [o for o in session.new if isinstance(o, Post | Page)]
     dirty = [o for o in session.dirty if isinstance(o, Post | Page) and o not in session.deleted]
