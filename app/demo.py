@@ -6,11 +6,12 @@ import secrets
 from datetime import UTC, date, datetime
 
 from app.accounts.passwords import hash_password
+from app.content.audit import Actor
 from app.content.pages import PageDraft, delete_page, save_page
-from app.content.publishing import PostDraft, create_post
+from app.content.publishing import PostDraft, save_post
 from app.content.settings import get_setting, save_settings
+from app.content.slugs import slugify
 from app.content.taxonomy import delete_category, save_category
-from app.content.text import slugify
 from app.extensions import db
 from app.models import (
     Category,
@@ -301,6 +302,9 @@ PAGES = [
     ("Contact", None, 2, "Write to **office@example.org** or call us on weekdays."),
 ]  # fmt: skip
 
+# Demo content is loaded by the command line, which may publish anything.
+DEMO = Actor(label="demo content")
+
 MENU = ["page:about-us", "category:campaigns", "category:reports", "category:open-letters"]
 FEATURED = ["open-letters", "reports", "campaigns"]
 
@@ -348,7 +352,7 @@ def _demo_pages(author: User) -> dict[str, Page]:
                 menu_order=order,
                 status=PostStatus.PUBLISHED.value,
             )
-            by_slug[slug] = save_page(None, draft, author)
+            by_slug[slug] = save_page(None, draft, by=DEMO, author=author)
     return by_slug
 
 
@@ -450,7 +454,7 @@ def load_demo_content() -> int:
             else None,
             **details,
         )
-        post = create_post(authors[author_index], draft)
+        post = save_post(None, draft, by=DEMO, author=authors[author_index])
         post.created_at = published_at
         db.session.flush()
         posts_by_title[title] = post
@@ -493,7 +497,7 @@ def remove_demo_content() -> dict[str, int]:
     for page_id in gone_pages:
         page = db.session.get(Page, page_id)
         removed["menu items"] += _drop_menu_items(MenuItem.page_id == page_id)
-        delete_page(page)
+        delete_page(page, by=DEMO)
         removed["pages"] += 1
 
     used = {

@@ -21,14 +21,12 @@ from sqlalchemy import (
     Text,
     TypeDecorator,
     event,
-    select,
     text,
 )
 from sqlalchemy import false as sa_false
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from app.content.slugs import first_free
-from app.content.text import slugify
+from app.content.slugs import author_slug_base, free_slug_on
 from app.extensions import db
 
 
@@ -372,14 +370,14 @@ class MenuItem(db.Model):
 
 @event.listens_for(User, "before_insert")
 def _give_author_a_slug(mapper, connection, user: User) -> None:
-    """Every account gets a unique slug for its public author archive ``/author/<slug>/``."""
+    """Every account gets a unique slug for its public author archive ``/author/<slug>/``.
+
+    Accounts created where others may be created at the same moment (invitations) get theirs
+    from ``save_with_unique_slug`` first; this covers scripts, demo content and imports.
+    """
     if user.slug:
         return
-    base = slugify(user.display_name or user.email.split("@")[0], max_length=60)
-    taken = connection.scalars(
-        select(User.slug).where((User.slug == base) | User.slug.like(f"{base}-%"))
-    )
-    user.slug = first_free(base, taken)
+    user.slug = free_slug_on(connection, User, author_slug_base(user.display_name, user.email))
 
 
 class TokenPurpose(enum.StrEnum):

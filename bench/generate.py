@@ -30,6 +30,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 from app import create_app
 from app.accounts.passwords import hash_password
 from app.caching.generation import bump
+from app.content.audit import Actor
 from app.content.pages import PageDraft, save_page
 from app.content.rendering import render_markdown
 from app.content.settings import save_settings
@@ -68,7 +69,11 @@ def _structure() -> tuple[list[int], list[int], list[int]]:
     tags = [Tag(name=f"topic {n}", slug=f"topic-{n}") for n in range(TAGS)]
     tags.append(Tag(name="common", slug="common"))
     db.session.add_all(tags)
-    about = save_page(None, PageDraft(title="About", body_source=BODY, status="published"))
+    about = save_page(
+        None,
+        PageDraft(title="About", body_source=BODY, status="published"),
+        by=Actor(label="bench data"),
+    )
     db.session.add(MenuItem(position=0, page_id=about.id))
     for position, category in enumerate(top[:4], start=1):
         db.session.add(MenuItem(position=position, category_id=category.id))

@@ -5,9 +5,10 @@ from __future__ import annotations
 import itertools
 from datetime import UTC, datetime, timedelta
 
-from app.content.publishing import PostDraft, create_post
+from app.content.publishing import PostDraft, save_post
 from app.extensions import db
 from app.models import Post, PostStatus, User
+from tests.factories import SETUP
 
 _sequence = itertools.count(1)
 
@@ -20,8 +21,8 @@ def make_filed_post(
     tag_names: list[str] | None = None,
 ) -> Post:
     n = next(_sequence)
-    post = create_post(
-        author,
+    post = save_post(
+        None,
         PostDraft(
             title=title,
             body_source="Words for the body.",
@@ -30,6 +31,8 @@ def make_filed_post(
             category_ids=category_ids or [],
             tag_names=tag_names or [],
         ),
+        by=SETUP,
+        author=author,
     )
     db.session.commit()
     return post

@@ -6,14 +6,17 @@ import itertools
 from datetime import UTC, datetime, timedelta
 
 from app.accounts.passwords import hash_password
+from app.content.audit import Actor
 from app.content.pages import PageDraft, save_page
-from app.content.publishing import PostDraft, create_post
+from app.content.publishing import PostDraft, save_post
 from app.content.taxonomy import save_category
 from app.extensions import db
 from app.models import Category, MenuItem, Page, Post, PostStatus, Role, User
 
 DEFAULT_PASSWORD = "a long enough password"
 _sequence = itertools.count(1)
+# Test data is set up the way a script would write it: with every right.
+SETUP = Actor(label="test setup")
 
 
 def make_user(
@@ -53,8 +56,8 @@ def make_post(
     n = next(_sequence)
     if published_at is None and status == PostStatus.PUBLISHED:
         published_at = datetime(2024, 1, 1, 12, tzinfo=UTC) + timedelta(hours=n)
-    post = create_post(
-        author,
+    post = save_post(
+        None,
         PostDraft(
             title=title or f"Post number {n}",
             body_source=body,
@@ -64,6 +67,8 @@ def make_post(
             slug=slug,
             **details,
         ),
+        by=SETUP,
+        author=author,
     )
     db.session.commit()
     return post
@@ -96,6 +101,7 @@ def make_page(
             menu_order=menu_order,
             slug=slug,
         ),
+        by=SETUP,
     )
     db.session.commit()
     return page

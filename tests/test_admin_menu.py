@@ -13,7 +13,7 @@ from app.content.taxonomy import save_category
 from app.extensions import db
 from app.models import MenuItem, Page
 from tests.conftest import csrf_token_from, login, post_form
-from tests.factories import make_user
+from tests.factories import SETUP, make_user
 
 MENU_LINK = re.compile(r'<li><a href="([^"]+)"[^>]*>([^<]+)</a></li>')
 
@@ -27,8 +27,12 @@ def header_links(html: str) -> list[tuple[str, str]]:
 
 @pytest.fixture
 def site():
-    about = save_page(None, PageDraft(title="About us", body_source="x", status="published"))
-    draft = save_page(None, PageDraft(title="Coming soon", body_source="x", status="draft"))
+    about = save_page(
+        None, PageDraft(title="About us", body_source="x", status="published"), by=SETUP
+    )
+    draft = save_page(
+        None, PageDraft(title="Coming soon", body_source="x", status="draft"), by=SETUP
+    )
     reports = save_category(None, name="Reports")
     db.session.commit()
     return {"about": about.id, "draft": draft.id, "reports": reports.id}

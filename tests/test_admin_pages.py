@@ -9,7 +9,7 @@ from app.content.pages import PageDraft, save_page
 from app.extensions import db
 from app.models import Page
 from tests.conftest import csrf_token_from, login, post_form
-from tests.factories import make_user
+from tests.factories import SETUP, make_user
 
 
 def _page(slug: str) -> Page | None:
@@ -31,7 +31,7 @@ def _form(title: str, **fields) -> dict:
 
 
 def _stored_page(title: str, **fields) -> Page:
-    page = save_page(None, PageDraft(title=title, body_source="Body.", **fields))
+    page = save_page(None, PageDraft(title=title, body_source="Body.", **fields), by=SETUP)
     db.session.commit()
     return page
 

@@ -7,7 +7,7 @@ from datetime import UTC, datetime, timedelta
 from app.extensions import db
 from app.models import PostStatus
 from tests.conftest import card_titles
-from tests.factories import make_category, make_post, make_user
+from tests.factories import SETUP, make_category, make_post, make_user
 
 DAY = timedelta(days=1)
 START = datetime(2023, 3, 1, 12, tzinfo=UTC)
@@ -122,16 +122,18 @@ def test_language_filter_narrows_archives_and_keeps_it_across_pages(app_factory)
 
 
 def test_tags_added_to_several_posts_in_one_transaction_are_created_once(app):
-    from app.content.publishing import PostDraft, create_post
+    from app.content.publishing import PostDraft, save_post
     from app.models import Tag
 
     author = make_user()
     for n in range(3):
-        create_post(
-            author,
+        save_post(
+            None,
             PostDraft(
                 title=f"Batch {n}", body_source="x", status="published", tag_names=["Common"]
             ),
+            by=SETUP,
+            author=author,
         )
     db.session.commit()
     assert db.session.scalar(db.select(db.func.count(Tag.id))) == 1

@@ -12,8 +12,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from app.content.sanitize import sanitize_html
-from app.content.slugs import first_free
-from app.content.text import slugify
+from app.content.slugs import first_free, slugify
 from tests.test_sanitizer import assert_safe
 
 FEW = settings(max_examples=60, deadline=None)

@@ -7,12 +7,12 @@ from flask import Flask
 from sqlalchemy import select
 
 from app.content import redirects
-from app.content.publishing import PostDraft, apply_draft
+from app.content.publishing import PostDraft, save_post
 from app.extensions import db
 from app.models import Redirect
 from app.templating import post_url
 from tests.conftest import login, post_form
-from tests.factories import make_page, make_post, make_user
+from tests.factories import SETUP, make_page, make_post, make_user
 
 
 def _url(app: Flask, post) -> str:
@@ -75,16 +75,20 @@ def test_bad_redirects_are_refused(app, source, target, message):
 def test_changing_a_published_slug_redirects_the_old_address(app, client):
     post = make_post(make_user(), title="First name", slug="first-name")
     old_url = _url(app, post)
-    apply_draft(
-        post, PostDraft(title="First name", body_source="x", slug="second-name", status="published")
+    save_post(
+        post,
+        PostDraft(title="First name", body_source="x", slug="second-name", status="published"),
+        by=SETUP,
     )
     db.session.commit()
     new_url = _url(app, post)
     assert client.get(old_url).headers["Location"] == new_url
     assert client.get(new_url).status_code == 200
     # A second change redirects both older addresses straight to the newest (no chains).
-    apply_draft(
-        post, PostDraft(title="First name", body_source="x", slug="third-name", status="published")
+    save_post(
+        post,
+        PostDraft(title="First name", body_source="x", slug="third-name", status="published"),
+        by=SETUP,
     )
     db.session.commit()
     newest = _url(app, post)
@@ -94,7 +98,7 @@ def test_changing_a_published_slug_redirects_the_old_address(app, client):
 
 def test_draft_slug_changes_leave_no_redirect(app):
     post = make_post(make_user(), title="Draft", slug="draft-one", status="draft")
-    apply_draft(post, PostDraft(title="Draft", body_source="x", slug="draft-two"))
+    save_post(post, PostDraft(title="Draft", body_source="x", slug="draft-two"), by=SETUP)
     db.session.commit()
     assert db.session.scalar(select(Redirect)) is None
 

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from app.content.text import ELLIPSIS, derive_excerpt, plain_text, slugify
+from app.content.slugs import slugify
+from app.content.text import ELLIPSIS, derive_excerpt, plain_text
 
 # --- slugify --------------------------------------------------------------------------------
 

@@ -6,10 +6,13 @@ loader refuses sessions carrying an older one. The site always keeps one active 
 
 from __future__ import annotations
 
+from sqlalchemy.exc import IntegrityError
+
 from app.accounts.password_policy import password_problems
 from app.accounts.passwords import hash_password, verify_password
 from app.accounts.tokens import consume_token, issue_token, revoke_tokens
 from app.content.audit import Actor, record
+from app.content.slugs import author_slug_base, save_with_unique_slug
 from app.extensions import db
 from app.models import AccountToken, Post, Role, TokenPurpose, User, utcnow
 
@@ -107,8 +110,11 @@ def invite_user(email: str, name: str, role: Role | str, by: Actor) -> tuple[Use
     if find_user_by_email(email) is not None:
         raise AccountRuleError("An account with this email already exists.")
     user = User(email=email, display_name=name.strip(), role=Role(role).value, password_hash=None)
-    db.session.add(user)
-    db.session.flush()
+    try:
+        # Invitations of people with the same name at the same moment: each gets its own slug.
+        save_with_unique_slug(user, author_slug_base(user.display_name, email))
+    except IntegrityError:  # the same address invited twice at the same moment
+        raise AccountRuleError("An account with this email already exists.") from None
     raw = issue_token(user, TokenPurpose.INVITATION)
     record("invitation.sent", by, user, {"role": user.role})
     return user, raw

@@ -2,32 +2,22 @@
 
 from __future__ import annotations
 
-from flask import abort, flash, redirect, render_template, request, url_for
-from flask_login import current_user
-from sqlalchemy.exc import IntegrityError
+from flask import flash, redirect, render_template, request, url_for
 
 from app.admin.access import permission_required
 from app.admin.blueprint import bp
 from app.admin.content_forms import PageForm
 from app.admin.forms import ConfirmForm
 from app.admin.routes import warn_about_missing_alt
+from app.auth.sessions import current_actor
 from app.content import pages as page_rules
-from app.content import revisions
 from app.content.languages import is_valid_language, language_choices, normalise_language
 from app.content.rendering import render_markdown
 from app.content.settings import get_setting
 from app.content.staff_lists import page_tree
-from app.content.text import slugify
 from app.extensions import db
 from app.media.library import featured_image_choices
 from app.models import Page
-
-
-def _get_page_or_404(page_id: int) -> Page:
-    page = db.session.get(Page, page_id)
-    if page is None:
-        abort(404)
-    return page
 
 
 @bp.route("/pages")
@@ -48,7 +38,7 @@ def new_page():
 @bp.route("/pages/<int:page_id>/edit", methods=["GET", "POST"])
 @permission_required("manage_pages")
 def edit_page(page_id: int):
-    page = _get_page_or_404(page_id)
+    page = db.get_or_404(Page, page_id)
     form = PageForm(obj=page) if request.method == "GET" else PageForm()
     if request.method == "GET":
         form.body.data = page.body_source
@@ -74,37 +64,26 @@ def _handle_page_form(form: PageForm, page: Page | None):
         # Previewing saves nothing, so it works even before the form is complete.
         preview_html = render_markdown(form.body.data or "")
     elif form.validate_on_submit():
-        page_id = page.id if page else None
-        problem = (
-            page_rules.check_slug(slugify(form.slug.data), page_id) if form.slug.data else None
+        draft = page_rules.PageDraft(
+            title=form.title.data,
+            body_source=form.body.data or "",
+            slug=form.slug.data or "",
+            parent_id=form.parent.data,
+            menu_order=form.menu_order.data,
+            status=form.status.data,
+            language=form.language.data,
+            featured_media_id=form.featured_media_id.data,
         )
-        if problem:
-            form.slug.errors.append(problem)
+        try:
+            saved = page_rules.save_page(page, draft, by=current_actor())
+            db.session.commit()
+        except page_rules.PageError as error:
+            db.session.rollback()
+            (form.slug.errors if error.field == "slug" else form_errors).append(str(error))
         else:
-            draft = page_rules.PageDraft(
-                title=form.title.data,
-                body_source=form.body.data or "",
-                slug=form.slug.data or "",
-                parent_id=form.parent.data,
-                menu_order=form.menu_order.data,
-                status=form.status.data,
-                language=form.language.data,
-                featured_media_id=form.featured_media_id.data,
-            )
-            try:
-                saved = page_rules.save_page(page, draft, author=current_user)
-                revisions.record_revision(saved, current_user)
-                db.session.commit()
-            except page_rules.PageError as error:
-                db.session.rollback()
-                form_errors.append(str(error))
-            except IntegrityError:
-                db.session.rollback()
-                form.slug.errors.append("Another page already uses this address.")
-            else:
-                flash("Page created." if page is None else "Page saved.", "success")
-                warn_about_missing_alt(draft.body_source, draft.featured_media_id)
-                return redirect(url_for("admin.edit_page", page_id=saved.id))
+            flash("Page created." if page is None else "Page saved.", "success")
+            warn_about_missing_alt(draft.body_source, draft.featured_media_id)
+            return redirect(url_for("admin.edit_page", page_id=saved.id))
     if form.errors or form_errors:
         flash("The page was not saved. Please correct the marked fields.", "error")
     paths = {p.id: path for p, _depth, path in tree}
@@ -121,11 +100,11 @@ def _handle_page_form(form: PageForm, page: Page | None):
 @bp.route("/pages/<int:page_id>/delete", methods=["GET", "POST"])
 @permission_required("manage_pages")
 def delete_page(page_id: int):
-    page = _get_page_or_404(page_id)
+    page = db.get_or_404(Page, page_id)
     form = ConfirmForm()
     if form.validate_on_submit():
         title = page.title
-        page_rules.delete_page(page)
+        page_rules.delete_page(page, by=current_actor())
         db.session.commit()
         flash(f"Page “{title}” was deleted.", "success")
         return redirect(url_for("admin.pages"))

@@ -2,30 +2,22 @@ from __future__ import annotations
 
 from flask import abort, current_app, flash, redirect, render_template, request, url_for
 from flask_login import current_user
-from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import joinedload
-from sqlalchemy.orm.exc import StaleDataError
 from wtforms import SelectChoice
 
 from app.admin import desk_support as desk
 from app.admin.blueprint import bp
 from app.admin.forms import ConfirmForm, PostForm, SettingsForm
 from app.auth.sessions import current_actor
-from app.content import dashboard, listing, revisions
+from app.content import dashboard, listing, publishing, revisions
 from app.content.audit import record
 from app.content.dates import from_site_time, to_site_time
 from app.content.languages import language_choices, normalise_language
 from app.content.permissions import allowed_statuses, can
-from app.content.publishing import (
-    STATUS_LABELS,
-    PostDraft,
-    apply_draft,
-    create_post,
-    record_status_change,
-    slug_is_taken,
-)
+from app.content.publishing import STATUS_LABELS, PostDraft
 from app.content.rendering import render_markdown
 from app.content.settings import all_settings, get_setting, save_settings
+from app.content.slugs import SlugTaken
 from app.content.taxonomy import category_tree, parse_tag_list
 from app.extensions import db
 from app.media.library import featured_image_choices, images_missing_alt
@@ -164,38 +156,26 @@ def _handle_post_form(form: PostForm, post: Post | None):
         preview_html = render_markdown(form.body.data or "")
         warn_about_missing_alt(form.body.data or "", form.featured_media_id.data)
     elif form.validate_on_submit():
-        if form.status.data not in allowed:
+        draft = _draft_from_form(form)
+        try:
+            saved = publishing.save_post(
+                post, draft, by=current_actor(), expected_version=form.version.data
+            )
+            db.session.commit()
+        except publishing.StatusNotAllowed:
+            db.session.rollback()
             form.status.errors.append(STATUS_NOT_ALLOWED)
             flash(STATUS_NOT_ALLOWED, "error")
-        elif form.slug.data and slug_is_taken(form.slug.data, post.id if post else None):
+        except SlugTaken:
+            db.session.rollback()
             form.slug.errors.append("Another post already uses this slug.")
+        except revisions.ConflictError:
+            db.session.rollback()
+            return desk.render_conflict(form, post.id)
         else:
-            draft = _draft_from_form(form)
-            old_status = post.status if post else None
-            try:
-                if post is None:
-                    saved = create_post(current_user, draft)
-                    message = "Post created."
-                else:
-                    revisions.check_version(post, form.version.data)
-                    saved = apply_draft(post, draft)
-                    revisions.bump_version(saved)
-                    message = "Post saved."
-                db.session.flush()
-                record_status_change(saved, old_status, current_actor())
-                revisions.record_revision(saved, current_user)
-                revisions.discard_autosave(current_user, desk.post_autosave_key(post))
-                db.session.commit()
-            except IntegrityError:
-                db.session.rollback()
-                form.slug.errors.append("Another post already uses this slug.")
-            except (revisions.ConflictError, StaleDataError):
-                db.session.rollback()
-                return desk.render_conflict(form, post.id)
-            else:
-                flash(message, "success")
-                warn_about_missing_alt(draft.body_source, draft.featured_media_id)
-                return redirect(url_for("admin.edit_post", post_id=saved.id))
+            flash("Post created." if post is None else "Post saved.", "success")
+            warn_about_missing_alt(draft.body_source, draft.featured_media_id)
+            return redirect(url_for("admin.edit_post", post_id=saved.id))
     elif form.errors:
         flash("The post was not saved. Please correct the marked fields.", "error")
     return render_template(
@@ -249,8 +229,7 @@ def delete_post(post_id: int):
     post = get_post_or_abort(post_id, "delete_post")
     form = ConfirmForm()
     if form.validate_on_submit():
-        record("post.deleted", current_actor(), post, {"status": post.status})
-        db.session.delete(post)
+        publishing.delete_post(post, by=current_actor())
         db.session.commit()
         flash(f"“{post.title}” was deleted.", "success")
         return redirect(url_for("admin.posts"))

@@ -2,9 +2,8 @@
 
 from __future__ import annotations
 
-from flask import abort, flash, redirect, render_template, request, url_for
+from flask import flash, redirect, render_template, request, url_for
 from sqlalchemy import select
-from sqlalchemy.exc import IntegrityError
 
 from app.admin.access import permission_required
 from app.admin.blueprint import bp
@@ -12,20 +11,13 @@ from app.admin.content_forms import CategoryForm, TagForm, TagMergeForm
 from app.admin.forms import ConfirmForm
 from app.content import taxonomy
 from app.content.collation import collated
+from app.content.slugs import SlugTaken
 from app.content.staff_lists import category_post_counts, tag_post_counts
-from app.content.text import slugify
 from app.extensions import db
 from app.inputs import parse_int
 from app.models import Category, Tag
 
 SLUG_TAKEN = "Another {kind} already uses this slug."
-
-
-def _get_or_404(model, object_id: int):
-    found = db.session.get(model, object_id)
-    if found is None:
-        abort(404)
-    return found
 
 
 # Categories -------------------------------------------------------------------------------
@@ -50,7 +42,7 @@ def new_category():
 @bp.route("/categories/<int:category_id>/edit", methods=["GET", "POST"])
 @permission_required("manage_taxonomy")
 def edit_category(category_id: int):
-    category = _get_or_404(Category, category_id)
+    category = db.get_or_404(Category, category_id)
     form = CategoryForm(obj=category) if request.method == "GET" else CategoryForm()
     if request.method == "GET":
         form.parent.data = category.parent_id
@@ -61,30 +53,25 @@ def _handle_category_form(form: CategoryForm, category: Category | None):
     all_categories = taxonomy.all_categories()
     form.set_parent_choices(taxonomy.category_tree(all_categories))
     if form.validate_on_submit():
-        category_id = category.id if category else None
-        slug = form.slug.data or ""
-        if slug and taxonomy.slug_in_use(Category, slugify(slug), category_id):
+        parent = next((c for c in all_categories if c.id == form.parent.data), None)
+        try:
+            saved = taxonomy.save_category(
+                category,
+                name=form.name.data,
+                slug=form.slug.data or "",
+                description=form.description.data or "",
+                parent=parent,
+            )
+            db.session.commit()
+        except taxonomy.TaxonomyError as error:
+            db.session.rollback()
+            form.parent.errors.append(str(error))
+        except SlugTaken:
+            db.session.rollback()
             form.slug.errors.append(SLUG_TAKEN.format(kind="category"))
         else:
-            parent = next((c for c in all_categories if c.id == form.parent.data), None)
-            try:
-                saved = taxonomy.save_category(
-                    category,
-                    name=form.name.data,
-                    slug=slug,
-                    description=form.description.data or "",
-                    parent=parent,
-                )
-                db.session.commit()
-            except taxonomy.TaxonomyError as error:
-                db.session.rollback()
-                form.parent.errors.append(str(error))
-            except IntegrityError:
-                db.session.rollback()
-                form.slug.errors.append(SLUG_TAKEN.format(kind="category"))
-            else:
-                flash(f"Category “{saved.name}” saved.", "success")
-                return redirect(url_for("admin.categories"))
+            flash(f"Category “{saved.name}” saved.", "success")
+            return redirect(url_for("admin.categories"))
     if form.errors:
         flash("The category was not saved. Please correct the marked fields.", "error")
     return render_template("admin/category_form.html", form=form, category=category)
@@ -93,7 +80,7 @@ def _handle_category_form(form: CategoryForm, category: Category | None):
 @bp.route("/categories/<int:category_id>/delete", methods=["GET", "POST"])
 @permission_required("manage_taxonomy")
 def delete_category(category_id: int):
-    category = _get_or_404(Category, category_id)
+    category = db.get_or_404(Category, category_id)
     form = ConfirmForm()
     if form.validate_on_submit():
         name = category.name
@@ -138,28 +125,27 @@ def new_tag():
 @bp.route("/tags/<int:tag_id>/edit", methods=["GET", "POST"])
 @permission_required("manage_taxonomy")
 def edit_tag(tag_id: int):
-    tag = _get_or_404(Tag, tag_id)
+    tag = db.get_or_404(Tag, tag_id)
     form = TagForm(obj=tag) if request.method == "GET" else TagForm()
     return _handle_tag_form(form, tag=tag)
 
 
 def _handle_tag_form(form: TagForm, tag: Tag | None):
     if form.validate_on_submit():
-        slug = form.slug.data or ""
-        if slug and taxonomy.slug_in_use(Tag, slugify(slug), tag.id if tag else None):
+        try:
+            saved = taxonomy.save_tag(
+                tag,
+                name=form.name.data,
+                slug=form.slug.data or "",
+                description=form.description.data or "",
+            )
+            db.session.commit()
+        except SlugTaken:
+            db.session.rollback()
             form.slug.errors.append(SLUG_TAKEN.format(kind="tag"))
         else:
-            try:
-                saved = taxonomy.save_tag(
-                    tag, name=form.name.data, slug=slug, description=form.description.data or ""
-                )
-                db.session.commit()
-            except IntegrityError:
-                db.session.rollback()
-                form.slug.errors.append(SLUG_TAKEN.format(kind="tag"))
-            else:
-                flash(f"Tag “{saved.name}” saved.", "success")
-                return redirect(url_for("admin.tags"))
+            flash(f"Tag “{saved.name}” saved.", "success")
+            return redirect(url_for("admin.tags"))
     if form.errors:
         flash("The tag was not saved. Please correct the marked fields.", "error")
     return render_template("admin/tag_form.html", form=form, tag=tag)
@@ -199,7 +185,7 @@ def merge_tags():
 @bp.route("/tags/<int:tag_id>/delete", methods=["GET", "POST"])
 @permission_required("manage_taxonomy")
 def delete_tag(tag_id: int):
-    tag = _get_or_404(Tag, tag_id)
+    tag = db.get_or_404(Tag, tag_id)
     form = ConfirmForm()
     if form.validate_on_submit():
         name = tag.name

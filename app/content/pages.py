@@ -6,23 +6,34 @@ from dataclasses import dataclass
 
 from sqlalchemy import select
 
+from app.content.audit import Actor
+from app.content.permissions import require
 from app.content.rendering import render_markdown
-from app.content.slugs import free_slug, slug_taken
-from app.content.text import slugify
+from app.content.revisions import record_revision
+from app.content.slugs import (
+    SlugTaken,
+    page_slug_base,
+    page_slug_problem,
+    save_with_unique_slug,
+    slugify,
+)
 from app.content.trees import descendant_ids
 from app.content.visibility import public_page_clauses
 from app.extensions import db
 from app.models import Page, PostStatus, User
 
-# First path segments that belong to the site itself; a page may not take them.
-RESERVED_SLUGS = frozenset(
-    {"admin", "login", "logout", "static", "healthz", "category", "tag", "author", "feed",
-     "search", "page", "auth", "invite", "reset", "api", "media", "uploads"}
-)  # fmt: skip
+PAGE_SLUG_TAKEN = "Another page already uses this address."
 
 
 class PageError(ValueError):
-    """A page change that breaks the rules, with a message for the person making it."""
+    """A page change that breaks the rules, with a message for the person making it.
+
+    ``field`` names the form field the message belongs to ("slug"), or is None.
+    """
+
+    def __init__(self, message: str, field: str | None = None) -> None:
+        super().__init__(message)
+        self.field = field
 
 
 @dataclass
@@ -37,26 +48,16 @@ class PageDraft:
     featured_media_id: int | None = None  # a media library image (see app/media/library.py)
 
 
-def _free_slug(desired: str, exclude_id: int | None) -> str:
-    base = slugify(desired, max_length=80)
-    if base.isdigit() or base in RESERVED_SLUGS:
-        base = f"{base}-page"
-    return free_slug(Page, base, exclude_id)
+def save_page(
+    page: Page | None, draft: PageDraft, *, by: Actor, author: User | None = None
+) -> Page:
+    """Create (``page`` None) or update a page as ``by`` and keep a revision; flushed.
 
-
-def check_slug(slug: str, exclude_id: int | None) -> str | None:
-    """Return why ``slug`` cannot be used for a page, or None when it can."""
-    if slug.isdigit():
-        return "A page address cannot be only digits (those are date archives)."
-    if slug in RESERVED_SLUGS:
-        return f"“{slug}” is used by the site itself; choose another address."
-    if slug_taken(Page, slug, exclude_id):
-        return "Another page already uses this address."
-    return None
-
-
-def save_page(page: Page | None, draft: PageDraft, author: User | None = None) -> Page:
+    Raises :class:`NotAllowed` unless ``by`` manages pages, :class:`PageError` for a rule.
+    """
+    require(by, "manage_pages")
     if page is None:
+        author = author or by.user
         page = Page(author_id=author.id if author else None, slug="")
     if (
         draft.parent_id is not None
@@ -66,12 +67,9 @@ def save_page(page: Page | None, draft: PageDraft, author: User | None = None) -
         raise PageError("A page cannot be placed under itself or one of its sub-pages.")
     requested = slugify(draft.slug) if draft.slug.strip() else ""
     if requested:
-        problem = check_slug(requested, page.id)
+        problem = page_slug_problem(requested)
         if problem:
-            raise PageError(problem)
-        page.slug = requested
-    elif not page.slug:
-        page.slug = _free_slug(draft.title, page.id)
+            raise PageError(problem, field="slug")
     page.title = draft.title.strip()
     page.body_source = draft.body_source
     page.body_html = render_markdown(draft.body_source)
@@ -80,8 +78,14 @@ def save_page(page: Page | None, draft: PageDraft, author: User | None = None) -
     page.status = draft.status
     page.language = draft.language
     page.featured_media_id = draft.featured_media_id
-    db.session.add(page)
-    db.session.flush()
+    try:
+        if requested or page.slug:
+            save_with_unique_slug(page, requested or page.slug, fixed=True)
+        else:
+            save_with_unique_slug(page, page_slug_base(page.title))
+    except SlugTaken:
+        raise PageError(PAGE_SLUG_TAKEN, field="slug") from None
+    record_revision(page, by.user)
     return page
 
 
@@ -130,8 +134,9 @@ def child_pages(page: Page) -> list[Page]:
     )
 
 
-def delete_page(page: Page) -> None:
-    """Remove a page; its sub-pages move up to its parent."""
+def delete_page(page: Page, *, by: Actor) -> None:
+    """Remove a page as ``by``; its sub-pages move up to its parent."""
+    require(by, "manage_pages")
     for child in db.session.scalars(select(Page).where(Page.parent_id == page.id)):
         child.parent_id = page.parent_id
     db.session.flush()

@@ -1,4 +1,5 @@
-"""Who may do what. Views enforce these rules and templates use them to hide what a role cannot do.
+"""Who may do what. Domain functions enforce these rules (``require``), views check them before
+showing a screen, and templates use them to hide what a role cannot do.
 
 The roles follow WordPress and Ghost: contributors write drafts and submit them for review,
 authors publish their own posts, editors handle every post, admins also run accounts and settings.
@@ -12,7 +13,8 @@ from app.content.settings import REQUIRE_TWO_FACTOR, get_setting
 from app.models import PostStatus, Role
 
 if TYPE_CHECKING:
-    from app.models import Post, User
+    from app.content.audit import Actor
+    from app.models import Page, Post, User
 
 STAFF_ROLES = frozenset(Role)
 PUBLISHING_ROLES = frozenset({Role.AUTHOR, Role.EDITOR, Role.ADMIN})
@@ -67,6 +69,24 @@ def can(user: User | None, action: str, obj: Post | None = None) -> bool:
     if action in ADMIN_ACTIONS:
         return role == Role.ADMIN
     raise ValueError(f"unknown action {action!r}")
+
+
+class NotAllowed(PermissionError):
+    """The acting person's role does not allow this; views answer 403 or show the message."""
+
+
+def require(by: Actor, action: str, obj: Post | Page | None = None) -> None:
+    """Raise :class:`NotAllowed` unless ``by`` may ``action`` (``obj``).
+
+    A named system actor (the command line, demo content: no user, a label) may do anything;
+    an anonymous one (no user, no label) nothing.
+    """
+    if by.user is None:
+        if not by.label:
+            raise NotAllowed("Sign in to do this.")
+        return
+    if not can(by.user, action, obj):
+        raise NotAllowed("Your role does not allow this.")
 
 
 def must_set_up_two_factor(user: User) -> bool:

@@ -1,6 +1,9 @@
-"""Publishing rules: slugs, rendering on save, excerpts and what the public may see.
+"""Saving posts: who may save what, rendering on save, excerpts, revisions and the audit log.
 
-Rendering and sanitising happen here, once, when a post is saved; pages only read stored HTML.
+``save_post`` and ``delete_post`` are the only ways a post is written (staff forms, the command
+line, demo content): they check the actor's rights (a contributor cannot publish, whoever
+calls), take a unique slug race-safely, render and sanitise the body once, keep a revision,
+refuse a save based on an outdated copy, and record publishing in the audit log.
 """
 
 from __future__ import annotations
@@ -8,15 +11,18 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import date, datetime
 
+from sqlalchemy.orm.exc import StaleDataError
+
+from app.content import revisions
 from app.content.audit import Actor, record
+from app.content.permissions import NotAllowed, allowed_statuses, require
 from app.content.rendering import render_markdown
-from app.content.settings import get_setting
-from app.content.slugs import free_slug, slug_taken
+from app.content.slugs import post_slug, save_with_unique_slug
 from app.content.taxonomy import default_category, tags_from_names
-from app.content.text import derive_excerpt, slugify
+from app.content.text import derive_excerpt
 from app.content.visibility import public_post_clauses
 from app.extensions import db
-from app.models import Category, Post, PostStatus, User, utcnow
+from app.models import Category, Post, PostStatus, Tag, User, utcnow
 
 STATUS_LABELS = {
     PostStatus.DRAFT.value: "Draft",
@@ -53,31 +59,98 @@ class PostDraft:
     password: str = ""
 
 
-def post_slug(text: str) -> str:
-    """The slug of ``text`` for a post, following the ``unicode_slugs`` setting."""
-    return slugify(text, keep_scripts=bool(get_setting("unicode_slugs")))
+class StatusNotAllowed(NotAllowed):
+    """The actor's role may not give the post this status (publishing without the right)."""
 
 
-def unique_slug(desired: str, exclude_post_id: int | None = None) -> str:
-    """A post slug made from ``desired`` that no other post uses."""
-    return free_slug(Post, post_slug(desired), exclude_post_id)
+def save_post(
+    post: Post | None,
+    draft: PostDraft,
+    *,
+    by: Actor,
+    author: User | None = None,
+    expected_version: int | None = None,
+    now: datetime | None = None,
+) -> Post:
+    """Create (``post`` None) or update a post as ``by``; flushed, not committed.
+
+    ``by`` is a signed-in person, whose role decides (:class:`NotAllowed`,
+    :class:`StatusNotAllowed`), or a named system actor (command line, demo content), which
+    may do anything. A new post belongs to ``author`` (default: the person acting).
+    ``expected_version`` is the version the form was loaded at: an older one raises
+    :class:`revisions.ConflictError`. A typed slug that is taken raises
+    :class:`app.content.slugs.SlugTaken`. After any of these, roll back.
+    """
+    user = by.user
+    require(by, "create_post" if post is None else "edit_post", post)
+    if user is not None and draft.status not in allowed_statuses(user, post):
+        raise StatusNotAllowed("Your role cannot publish this post.")
+    if draft.translation_of is not None and draft.translation_of != (post and post.id):
+        # Linking changes the other post too ("Also in", hreflang).
+        require(by, "edit_post", db.session.get(Post, draft.translation_of))
+    old_status = post.status if post is not None else None
+    # Terms first: a new tag or the default category is written in its own savepoint, which
+    # flushes whatever is pending, so the post must not have changed yet.
+    terms = _terms_of(draft)
+    if post is None:
+        owner = author or user
+        if owner is None:
+            raise ValueError("A new post needs an author.")
+        if owner.id is None:
+            db.session.flush()  # a new account (demo content) gets its id first
+        # By id: setting the relationship would put the post in the owner's collection, and
+        # the slug's savepoint must be the first to write the post.
+        post = Post(slug="", author_id=owner.id)
+    else:
+        revisions.check_version(post, expected_version)
+    autosave_key = revisions.autosave_key("post", post.id)
+    slug, fixed = _slug_wanted(post, draft)
+    try:
+        revisions.bump_version(post)
+        apply_draft(post, draft, now=now, terms=terms)
+        save_with_unique_slug(post, slug, fixed=fixed)
+    except StaleDataError:  # the UPDATE found a newer version than the one checked above
+        raise revisions.ConflictError from None
+    if old_status is None and draft.translation_of is not None:
+        set_translation(post, draft.translation_of)
+    record_status_change(post, old_status, by)
+    revisions.record_revision(post, user)
+    if user is not None:
+        revisions.discard_autosave(user, autosave_key)
+    return post
 
 
-def slug_is_taken(slug: str, exclude_post_id: int | None = None) -> bool:
-    return slug_taken(Post, slug, exclude_post_id)
+def delete_post(post: Post, *, by: Actor) -> None:
+    """Delete ``post`` as ``by`` (its revisions and autosaves go with it) and audit it."""
+    require(by, "delete_post", post)
+    record("post.deleted", by, post, {"status": post.status})
+    db.session.delete(post)
+    db.session.flush()
 
 
-def apply_draft(post: Post, draft: PostDraft, *, now: datetime | None = None) -> Post:
-    """Copy a submission onto ``post``, rendering the body and deriving the excerpt."""
-    now = now or utcnow()
-    post.title = draft.title.strip()
+def _slug_wanted(post: Post, draft: PostDraft) -> tuple[str, bool]:
+    """The slug to save ``post`` under, and whether it is fixed (typed or kept) or a stem."""
     requested = draft.slug.strip()
     if requested and requested == post.slug:
-        pass  # unchanged, even if not ASCII (imported WordPress slugs stay as they were)
-    elif requested:
-        post.slug = post_slug(requested)
-    elif not post.slug:
-        post.slug = unique_slug(post.title, exclude_post_id=post.id)
+        return post.slug, True  # unchanged, even if not ASCII (imported WordPress slugs stay)
+    if requested:
+        return post_slug(requested), True
+    if post.slug:
+        return post.slug, True
+    return post_slug(draft.title.strip()), False
+
+
+def apply_draft(
+    post: Post,
+    draft: PostDraft,
+    *,
+    now: datetime | None = None,
+    terms: tuple[list[Category], list[Tag]] | None = None,
+) -> Post:
+    """Copy a submission onto ``post`` (all but the slug), rendering the body and deriving the
+    excerpt; :func:`save_post` calls it after the rights are checked."""
+    now = now or utcnow()
+    post.title = draft.title.strip()
     post.body_source = draft.body_source
     post.body_html = render_markdown(draft.body_source)
     custom = draft.custom_excerpt.strip()
@@ -92,7 +165,10 @@ def apply_draft(post: Post, draft: PostDraft, *, now: datetime | None = None) ->
     post.sticky = draft.sticky
     post.featured_media_id = draft.featured_media_id
     post.password = draft.password.strip() or None
-    _apply_terms(post, draft)
+    categories, tags = terms if terms is not None else _terms_of(draft)
+    with db.session.no_autoflush:
+        post.categories = categories
+        post.tags = tags
     if post.id is not None:
         set_translation(post, draft.translation_of)
     if draft.published_at is not None:
@@ -102,15 +178,15 @@ def apply_draft(post: Post, draft: PostDraft, *, now: datetime | None = None) ->
     return post
 
 
-def _apply_terms(post: Post, draft: PostDraft) -> None:
+def _terms_of(draft: PostDraft) -> tuple[list[Category], list[Tag]]:
+    """The draft's categories (the default one if none) and tags (new ones created)."""
     with db.session.no_autoflush:
         categories = (
             list(db.session.scalars(db.select(Category).where(Category.id.in_(draft.category_ids))))
             if draft.category_ids
             else []
         )
-        post.categories = categories or [default_category()]
-        post.tags = tags_from_names(draft.tag_names)
+    return categories or [default_category()], tags_from_names(draft.tag_names)
 
 
 def set_translation(post: Post, translation_of: int | None) -> None:
@@ -143,15 +219,6 @@ def translations_of(post: Post) -> list[Post]:
     )
 
 
-def create_post(author: User, draft: PostDraft, *, now: datetime | None = None) -> Post:
-    post = Post(slug="")
-    apply_draft(post, draft, now=now)
-    post.author = author
-    db.session.add(post)
-    if draft.translation_of is not None:
-        db.session.flush()
-        set_translation(post, draft.translation_of)
-    return post
 
 
 def record_status_change(post: Post, old_status: str | None, by: Actor) -> None:

@@ -5,12 +5,15 @@ from __future__ import annotations
 from collections.abc import Iterable
 
 from sqlalchemy import delete, insert, select
-from sqlalchemy.exc import IntegrityError
 
 from app.content import trees
 from app.content.collation import collated
-from app.content.slugs import free_slug, slug_taken
-from app.content.text import slugify
+from app.content.slugs import (
+    SlugTaken,
+    free_slug,
+    save_with_unique_slug,
+    slugify,
+)
 from app.extensions import db
 from app.models import Category, Post, Tag, post_tags
 
@@ -21,28 +24,18 @@ class TaxonomyError(ValueError):
     """A change that would break the rules (e.g. deleting the default category)."""
 
 
-def _free_slug(model: type[Category] | type[Tag], desired: str, exclude_id: int | None) -> str:
-    return free_slug(model, slugify(desired), exclude_id)
-
-
-def slug_in_use(model: type[Category] | type[Tag], slug: str, exclude_id: int | None) -> bool:
-    return slug_taken(model, slug, exclude_id)
-
-
 def default_category() -> Category:
     """The category given to posts that have none; created on first use."""
     category = db.session.scalar(select(Category).where(Category.is_default.is_(True)))
     if category is None:
         # Two first posts saved at once both get here: the second insert fails on the unique
-        # slug, inside a savepoint, and then finds the category the first one created. (The
-        # slug is read before the savepoint: on SQLite a transaction that reads and then
-        # writes cannot wait for another writer, it fails with "database is locked".)
-        slug = _free_slug(Category, DEFAULT_CATEGORY_NAME, None)
+        # slug inside a savepoint (or, on SQLite, waits for the first and finds its category).
+        slug = free_slug(Category, slugify(DEFAULT_CATEGORY_NAME))
         try:
-            with db.session.begin_nested():
-                category = Category(name=DEFAULT_CATEGORY_NAME, slug=slug, is_default=True)
-                db.session.add(category)
-        except IntegrityError:
+            category = save_with_unique_slug(
+                Category(name=DEFAULT_CATEGORY_NAME, is_default=True), slug, fixed=True
+            )
+        except SlugTaken:
             category = db.session.scalar(select(Category).where(Category.is_default.is_(True)))
             if category is None:
                 raise
@@ -66,12 +59,10 @@ def save_category(
     ):
         raise TaxonomyError("A category cannot be placed inside itself or its own sub-category.")
     category.name = name.strip()
-    category.slug = slugify(slug) if slug.strip() else _free_slug(Category, name, category.id)
     category.description = description.strip()
     category.parent = parent
-    db.session.add(category)
-    db.session.flush()
-    return category
+    typed = slug.strip()
+    return save_with_unique_slug(category, slugify(typed or name), fixed=bool(typed))
 
 
 def all_categories() -> list[Category]:
@@ -124,11 +115,9 @@ def save_tag(tag: Tag | None, *, name: str, slug: str = "", description: str = "
     if tag is None:
         tag = Tag()
     tag.name = name.strip()
-    tag.slug = slugify(slug) if slug.strip() else _free_slug(Tag, name, tag.id)
     tag.description = description.strip()
-    db.session.add(tag)
-    db.session.flush()
-    return tag
+    typed = slug.strip()
+    return save_with_unique_slug(tag, slugify(typed or name), fixed=bool(typed))
 
 
 def tags_from_names(names: Iterable[str]) -> list[Tag]:
@@ -144,18 +133,24 @@ def tags_from_names(names: Iterable[str]) -> list[Tag]:
         existing = {
             tag.slug: tag for tag in db.session.scalars(select(Tag).where(Tag.slug.in_(wanted)))
         }
-    # Tags created earlier in this same unit of work are not in the database yet.
-    existing.update(
-        {obj.slug: obj for obj in db.session.new if isinstance(obj, Tag) and obj.slug in wanted}
-    )
     tags = []
     for slug, name in wanted.items():
         tag = existing.get(slug)
         if tag is None:
-            tag = Tag(name=name, slug=slug, description="")
-            db.session.add(tag)
+            tag = _new_tag(slug, name)
         tags.append(tag)
     return tags
+
+
+def _new_tag(slug: str, name: str) -> Tag:
+    """Create the tag ``slug``, or take the one a concurrent save created a moment ago."""
+    try:
+        return save_with_unique_slug(Tag(name=name, description=""), slug, fixed=True)
+    except SlugTaken:
+        tag = db.session.scalar(select(Tag).where(Tag.slug == slug))
+        if tag is None:
+            raise
+        return tag
 
 
 def parse_tag_list(text: str) -> list[str]:

@@ -1,50 +1,15 @@
-"""Plain-text helpers for posts: slugs, tag-free text and excerpts.
+"""Plain-text helpers for posts: tag-free text and excerpts (slugs: app.content.slugs).
 
 The results are plain text, not markup: templates must escape them as usual.
 """
 
 from __future__ import annotations
 
-import unicodedata
 from html.parser import HTMLParser
 
-from slugify import slugify as _slugify
-from text_unidecode import unidecode as _unidecode
+__all__ = ["ELLIPSIS", "derive_excerpt", "plain_text"]
 
-__all__ = ["ELLIPSIS", "FALLBACK_SLUG", "derive_excerpt", "plain_text", "slugify"]
-
-FALLBACK_SLUG = "post"
 ELLIPSIS = "\u2026"
-
-
-def slugify(text: str | None, max_length: int = 80, keep_scripts: bool = False) -> str:
-    """Return an ASCII slug of ``text`` (``"post"`` if nothing survives).
-
-    Non-Latin titles are transliterated (German umlauts, French accents, Persian
-    script), the slug is cut at a hyphen so that it fits ``max_length``, and a
-    single word longer than ``max_length`` is cut hard.
-
-    With ``keep_scripts`` (as WordPress does) only Latin letters are transliterated
-    (``Über`` -> ``uber``); Persian, Arabic, Cyrillic ... words stay readable and the URL
-    carries them percent-encoded (``گزارش-سالانه``).
-    """
-    if max_length < 1:
-        raise ValueError("max_length must be at least 1")
-    if keep_scripts and text:
-        text = "".join(
-            _unidecode(char) if char.isalpha() and "LATIN" in unicodedata.name(char, "") else char
-            for char in text
-        )
-    # save_order=True: without it python-slugify skips an over-long word and
-    # keeps later, shorter ones, producing a slug that reorders the title.
-    slug = _slugify(
-        text or "",
-        max_length=max_length,
-        word_boundary=True,
-        save_order=True,
-        allow_unicode=keep_scripts,
-    )
-    return slug or FALLBACK_SLUG[:max_length]
 
 
 # Elements whose end (or start) separates words when the markup is flattened.

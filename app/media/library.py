@@ -18,7 +18,7 @@ from sqlalchemy.orm import joinedload
 
 from app.content.permissions import can
 from app.content.settings import KEEP_MEDIA_METADATA, get_setting
-from app.content.text import slugify
+from app.content.slugs import slugify
 from app.extensions import db
 from app.media.processing import (
     EXTENSION_OF_MIME,

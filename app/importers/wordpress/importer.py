@@ -28,13 +28,13 @@ from zoneinfo import ZoneInfo
 
 from sqlalchemy import bindparam, delete, insert, select, update
 
-from app.content.pages import RESERVED_SLUGS, page_path
+from app.content.pages import page_path
 from app.content.publishing import PUBLIC_OR_PRIVATE
 from app.content.redirects import MOVED, existing_sources, normalise_source, source_from_url
 from app.content.settings import get_setting
-from app.content.slugs import first_free
+from app.content.slugs import first_free, page_slug_problem, slugify
 from app.content.taxonomy import default_category
-from app.content.text import plain_text, slugify
+from app.content.text import plain_text
 from app.extensions import db
 from app.importers.wordpress.attachments import (
     MediaLibrary,
@@ -808,7 +808,7 @@ class WordPressImport:
         slug = _decode_slug(item.post_name)
         if not slug:
             slug = slugify(title) if item.title.strip() else f"{item.post_type}-{item.old_id}"
-        if model is Page and (slug.isdigit() or slug in RESERVED_SLUGS):
+        if model is Page and page_slug_problem(slug):
             slug = f"{slug}-page"
         if current_slug is not None and (current_slug == slug or slug not in slugs):
             slugs.discard(current_slug)
