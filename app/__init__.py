@@ -156,10 +156,11 @@ def register_model_hooks() -> None:
     media usages and revision clean-up). Idempotent. The page cache's own hooks are installed
     by ``init_caching``.
     """
-    from app.content import archives, redirects, revisions
+    from app.content import archives, redirects, revisions, slugs
     from app.media import usage
 
     archives.install_listeners()
+    slugs.install_listeners()
     usage.install_listeners()
     redirects.install_listeners()
     revisions.install_listeners()

@@ -20,13 +20,11 @@ from sqlalchemy import (
     Table,
     Text,
     TypeDecorator,
-    event,
     text,
 )
 from sqlalchemy import false as sa_false
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from app.content.slugs import author_slug_base, free_slug_on
 from app.extensions import db
 
 
@@ -366,18 +364,6 @@ class MenuItem(db.Model):
 
     page: Mapped[Page | None] = relationship()
     category: Mapped[Category | None] = relationship()
-
-
-@event.listens_for(User, "before_insert")
-def _give_author_a_slug(mapper, connection, user: User) -> None:
-    """Every account gets a unique slug for its public author archive ``/author/<slug>/``.
-
-    Accounts created where others may be created at the same moment (invitations) get theirs
-    from ``save_with_unique_slug`` first; this covers scripts, demo content and imports.
-    """
-    if user.slug:
-        return
-    user.slug = free_slug_on(connection, User, author_slug_base(user.display_name, user.email))
 
 
 class TokenPurpose(enum.StrEnum):

@@ -51,7 +51,7 @@ def make_post(
     slug: str = "",
     **details,
 ) -> Post:
-    """A post saved through ``create_post``; ``details`` are further ``PostDraft`` fields
+    """A post saved through ``save_post``; ``details`` are further ``PostDraft`` fields
     (language, category_ids, tag_names, byline_name, source_name, sticky, translation_of ...)."""
     n = next(_sequence)
     if published_at is None and status == PostStatus.PUBLISHED:

@@ -72,14 +72,9 @@ def imported_modules(path: Path) -> list[tuple[str, int]]:
     return [(name, line) for name, line in found if name == "app" or name.startswith("app.")]
 
 
-# Known and being removed: the author-slug listener in app.models uses the slug rules; it moves
-# out of the models once the slug service settles (issue 7, finding 4). Do not add to this.
-KNOWN_UPWARD = frozenset(
-    {
-        ("app.models", "app.content.slugs"),
-        ("app.models", "app.content.text"),
-    }
-)
+# Known exceptions (none left: the author-slug listener moved from app.models to
+# app.content.slugs). Do not add to this.
+KNOWN_UPWARD: frozenset[tuple[str, str]] = frozenset()
 
 
 def upward_imports() -> list[str]:

@@ -283,7 +283,9 @@ def create_account(email: str, name: str, role: Role | str, password: str, by: A
         role=Role(role).value,
         password_hash=hash_password(password),
     )
-    db.session.add(user)
-    db.session.flush()
+    try:
+        save_with_unique_slug(user, author_slug_base(user.display_name, email))
+    except IntegrityError:  # the same address created twice at the same moment
+        raise AccountRuleError(f"An account for {email} already exists.") from None
     record("account.created", by, user, {"role": user.role})
     return user

@@ -219,8 +219,6 @@ def translations_of(post: Post) -> list[Post]:
     )
 
 
-
-
 def record_status_change(post: Post, old_status: str | None, by: Actor) -> None:
     """Write publishing, unpublishing and submitting for review into the audit log."""
     new_status = post.status

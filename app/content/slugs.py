@@ -10,7 +10,8 @@ row under a free one without races.
   (PostgreSQL), or holds the write lock while it looks (SQLite). A typed slug that is taken
   raises :class:`SlugTaken`, which views show as a form error.
 
-No model imports at module level: ``app.models`` uses this module for account slugs.
+Accounts made by scripts, demo content and imports get theirs at insert time, from the same
+rules (``install_listeners``).
 """
 
 from __future__ import annotations
@@ -24,7 +25,8 @@ from sqlalchemy import Connection, select
 from sqlalchemy.exc import IntegrityError
 from text_unidecode import unidecode as _unidecode
 
-from app.extensions import db
+from app.extensions import db, listen_once
+from app.models import User
 
 FALLBACK_SLUG = "post"
 # \Z, not $: WTForms' Regexp uses re.match, where $ also matches before a trailing newline.
@@ -234,3 +236,20 @@ def is_slug_conflict(error: IntegrityError, model) -> bool:
     if diag is not None and getattr(diag, "table_name", None):
         return diag.table_name == table and "(slug)=" in (diag.message_detail or "")
     return f"{table}.slug" in str(error.orig)  # sqlite3: "UNIQUE constraint failed: posts.slug"
+
+
+def install_listeners() -> None:
+    """Accounts get their author slug at insert time. Called by ``create_app``
+    (``register_model_hooks``)."""
+    listen_once(User, "before_insert", _give_author_a_slug)
+
+
+def _give_author_a_slug(mapper, connection: Connection, user: User) -> None:
+    """Every account gets a unique slug for its public author archive ``/author/<slug>/``.
+
+    Accounts created where others may be created at the same moment (invitations, the
+    ``create-user`` command) get theirs from :func:`save_with_unique_slug` first; this covers
+    scripts, demo content and imports, which write alone.
+    """
+    if not user.slug:
+        user.slug = free_slug_on(connection, User, author_slug_base(user.display_name, user.email))
