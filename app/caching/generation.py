@@ -20,6 +20,7 @@ import contextlib
 import os
 import queue
 import threading
+import weakref
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
@@ -110,8 +111,9 @@ def _utc(value) -> datetime | None:
 
 class _StateReader:
     """Runs STATE_SQL on a few connections of its own (autocommit, outside the app's pool),
-    shared by the threads of a worker; as many as were ever needed at once, closed with the
-    engine."""
+    shared by the threads of a worker; as many as were ever needed at once, closed when the
+    engine is disposed and, at the latest, when the reader itself is collected (a read that
+    finishes after a dispose, or an app dropped without one, must not leave them open)."""
 
     def __init__(self, engine: Engine) -> None:
         self.engine = engine
@@ -120,10 +122,12 @@ class _StateReader:
         self.idle: queue.SimpleQueue = queue.SimpleQueue()
         self.pid = os.getpid()
         event.listen(engine, "engine_disposed", self.close_all)
+        weakref.finalize(self, _close_idle, self.idle, self.pid)
 
     def _checkout(self):
         if self.pid != os.getpid():  # forked: the parent's connections are not ours
             self.idle, self.pid = queue.SimpleQueue(), os.getpid()
+            weakref.finalize(self, _close_idle, self.idle, self.pid)
         try:
             return self.idle.get_nowait()
         except queue.Empty:
@@ -157,13 +161,21 @@ class _StateReader:
         return row
 
     def close_all(self, *args) -> None:
-        while True:
-            try:
-                raw = self.idle.get_nowait()
-            except queue.Empty:
-                return
-            with contextlib.suppress(Exception):
-                raw.close()
+        _close_idle(self.idle, self.pid)
+
+
+def _close_idle(idle: queue.SimpleQueue, owner_pid: int) -> None:
+    """Close the reader's idle connections, in the process that opened them only: a forked
+    worker closing its parent's connections would end them for the parent too."""
+    if os.getpid() != owner_pid:
+        return
+    while True:
+        try:
+            raw = idle.get_nowait()
+        except queue.Empty:
+            return
+        with contextlib.suppress(Exception):
+            raw.close()
 
 
 _readers_lock = threading.Lock()
