@@ -72,11 +72,6 @@ def imported_modules(path: Path) -> list[tuple[str, int]]:
     return [(name, line) for name, line in found if name == "app" or name.startswith("app.")]
 
 
-# Known exceptions (none left: the author-slug listener moved from app.models to
-# app.content.slugs). Do not add to this.
-KNOWN_UPWARD: frozenset[tuple[str, str]] = frozenset()
-
-
 def upward_imports() -> list[str]:
     problems = []
     for path in sorted(APP_DIR.rglob("*.py")):
@@ -84,7 +79,7 @@ def upward_imports() -> list[str]:
         own = layer_of(importer)
         for imported, line in imported_modules(path):
             target = layer_of(imported)
-            if target > own and (importer, imported) not in KNOWN_UPWARD:
+            if target > own:
                 problems.append(
                     f"{importer}:{line} ({LAYERS[own][0]}) imports {imported} ({LAYERS[target][0]})"
                 )

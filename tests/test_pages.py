@@ -56,6 +56,13 @@ def test_a_page_cannot_become_its_own_ancestor(app):
         save_page(about, PageDraft(title="About", body_source="", parent_id=team.id), by=SETUP)
 
 
+@pytest.mark.parametrize("status", ["pending", "private"])
+def test_a_page_is_a_draft_or_published(app, status):
+    """Pages have no review step and no staff-only state (posts do)."""
+    with pytest.raises(PageError, match="draft or published"):
+        save_page(None, PageDraft(title="Soon", body_source="", status=status), by=SETUP)
+
+
 def test_header_menu_shows_chosen_pages_and_categories_in_order(client):
     about = make_page("About us")
     team = make_page("Team", parent=about)

@@ -20,7 +20,7 @@ from app.content.slugs import (
 from app.content.trees import descendant_ids
 from app.content.visibility import public_page_clauses
 from app.extensions import db
-from app.models import Page, PostStatus, User
+from app.models import Page, PageStatus, User
 
 PAGE_SLUG_TAKEN = "Another page already uses this address."
 
@@ -43,7 +43,7 @@ class PageDraft:
     slug: str = ""
     parent_id: int | None = None
     menu_order: int = 0
-    status: str = PostStatus.DRAFT.value
+    status: str = PageStatus.DRAFT.value  # pages are drafts or published, nothing else
     language: str = "en"
     featured_media_id: int | None = None  # a media library image (see app/media/library.py)
 
@@ -65,6 +65,8 @@ def save_page(
         and (draft.parent_id == page.id or draft.parent_id in descendant_page_ids(page.id))
     ):
         raise PageError("A page cannot be placed under itself or one of its sub-pages.")
+    if draft.status not in list(PageStatus):
+        raise PageError("A page is either a draft or published.", field="status")
     requested = slugify(draft.slug) if draft.slug.strip() else ""
     if requested:
         problem = page_slug_problem(requested)
