@@ -514,3 +514,68 @@ def test_bodies_converted_in_worker_processes_match_inline_conversion(app, tmp_p
     for n in range(1, 30):
         assert pooled[f"p{n}"] == to_html(posts[n - 1].content).html
     assert "<figcaption>C7</figcaption>" in pooled["p7"]
+
+
+def test_theme_export_with_its_uploads_folder_brings_every_image_along(app, client, tmp_path):
+    """The real export with a copy of its ``wp-content/uploads``: every image becomes a media
+    item, every reference to it (resized copies included) and every featured image follow, and
+    what the library does not take (audio, video) is reported by name with its reason."""
+    from app.importers.wordpress.attachments import relative_upload_path
+    from app.importers.wordpress.content import original_file_key
+    from app.models import MediaItem
+    from tests import media_samples as samples
+
+    path = _theme_export()
+    items = _items(path)
+    attachments = [i for i in items if i.post_type == "attachment"]
+    uploads = tmp_path / "uploads"
+    images = {}
+    for item in attachments:
+        target = uploads / relative_upload_path(item)
+        target.parent.mkdir(parents=True, exist_ok=True)
+        suffix = target.suffix.lower()
+        if suffix in (".jpg", ".jpeg", ".gif", ".png"):
+            fmt = {".jpg": "JPEG", ".jpeg": "JPEG", ".gif": "GIF", ".png": "PNG"}[suffix]
+            target.write_bytes(samples.photo(size=(400, 300), fmt=fmt))
+            images[item.old_id] = item
+        else:
+            target.write_bytes(b"\x00\x00\x00\x18ftypqt  not a picture" * 8)
+
+    report = import_wordpress(path, Options(uploads=uploads))
+    db.session.expire_all()
+
+    counts = report.counts["attachments"]
+    assert counts["found"] == len(attachments) == 37
+    assert counts["imported"] == len(images) == 35
+    skipped = {s["old_id"]: s for s in report.skips if s["kind"] == "attachments"}
+    assert set(skipped) == {str(i.old_id) for i in attachments if i.old_id not in images}
+    assert all(s["reason"] and s["title"] for s in skipped.values())
+    assert _count(MediaItem) == 35
+
+    # No published body still points at the old host for a file that moved in.
+    moved = {original_file_key(i.attachment_url) for i in images.values()}
+    for post in db.session.scalars(select(Post)):
+        for url in re.findall(r'(?:src|href)="([^"]+)"', post.body_html):
+            if "wpthemetestdata" in url:
+                assert original_file_key(url) not in moved, (post.title, url)
+
+    # Featured images: every post whose _thumbnail_id names an imported image shows it.
+    featured = 0
+    for item in items:
+        thumbnail = item.meta.get("_thumbnail_id", "") if item.post_type == "post" else ""
+        if thumbnail.isdigit() and int(thumbnail) in images:
+            post = db.session.scalar(select(Post).where(Post.title == item.title))
+            assert post.featured_media is not None, item.title
+            assert post.featured_media.title == images[int(thumbnail)].title
+            featured += 1
+    assert featured >= 1
+
+    # The gallery post shows the pictures from this site, and they are served.
+    gallery = db.session.scalar(select(Post).where(Post.title == "Post Format: Gallery"))
+    html = _follow(client, next(i.link for i in items if i.title == gallery.title)).text
+    served = re.findall(r'src="(/media/[^"]+)"', html)
+    assert len(served) >= 2
+    for address in served[:3]:
+        response = client.get(address)
+        assert response.status_code == 200 and response.mimetype.startswith("image/")
+        response.close()
