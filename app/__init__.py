@@ -104,6 +104,9 @@ def register_input_guards(app: Flask) -> None:
     def refuse_control_characters():
         if has_control_characters(request.path):
             abort(404)
+        view = app.view_functions.get(request.endpoint or "")
+        if request.method == "GET" and getattr(view, "_broadside_strips_control_characters", 0):
+            return  # the search box: whatever is pasted into it is cleaned by the search
         for key, value in request.args.items(multi=True):
             if has_control_characters(key) or has_control_characters(value):
                 raise ControlCharactersInInput()
@@ -156,10 +159,11 @@ def register_model_hooks() -> None:
     media usages and revision clean-up). Idempotent. The page cache's own hooks are installed
     by ``init_caching``.
     """
-    from app.content import archives, redirects, revisions, slugs
+    from app.content import archives, redirects, revisions, search, slugs
     from app.media import usage
 
     archives.install_listeners()
+    search.install_listeners()
     slugs.install_listeners()
     usage.install_listeners()
     redirects.install_listeners()

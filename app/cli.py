@@ -26,6 +26,7 @@ def register(app: Flask) -> None:
     app.cli.add_command(media_cli)
     app.cli.add_command(backup)
     app.cli.add_command(restore)
+    app.cli.add_command(search_cli)
 
     from app.importers.wordpress.cli import register as register_wordpress
 
@@ -115,3 +116,18 @@ def demo_content(if_empty: bool, remove: bool) -> None:
         return
     created = load_demo_content()
     click.echo(f"Demo content: {created} posts added.")
+
+
+@click.group("search")
+def search_cli() -> None:
+    """The full-text search index."""
+
+
+@search_cli.command("rebuild")
+def search_rebuild() -> None:
+    """Index every post and page again (after a bulk load that bypassed the app)."""
+    from app.content.search import rebuild
+
+    count = rebuild(db.session.connection())
+    db.session.commit()
+    click.echo(f"Indexed {count} posts and pages.")

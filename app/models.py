@@ -23,6 +23,7 @@ from sqlalchemy import (
     text,
 )
 from sqlalchemy import false as sa_false
+from sqlalchemy.dialects.postgresql import TSVECTOR
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from app.extensions import db
@@ -303,6 +304,28 @@ class Page(db.Model):
 
     def __repr__(self) -> str:
         return f"<Page {self.slug}>"
+
+
+# The search index (app/content/search.py): one row per post and page, holding the visible text
+# (HTML stripped) that is searched and shown in result snippets. PostgreSQL keeps a weighted
+# ``tsvector`` built with the language's text-search configuration, under a GIN index; SQLite
+# leaves that column empty and indexes the row in an FTS5 table (``search_fts``) kept in step
+# by triggers. Rows go with their post or page (ON DELETE CASCADE).
+search_documents = Table(
+    "search_documents",
+    db.metadata,
+    Column("id", Integer, primary_key=True),
+    Column("post_id", ForeignKey("posts.id", ondelete="CASCADE"), unique=True),
+    Column("page_id", ForeignKey("pages.id", ondelete="CASCADE"), unique=True),
+    Column("config", String(20), nullable=False, default="simple"),
+    Column("title", Text, nullable=False, default=""),
+    Column("excerpt", Text, nullable=False, default=""),
+    Column("byline", Text, nullable=False, default=""),
+    Column("tags", Text, nullable=False, default=""),
+    Column("body", Text, nullable=False, default=""),
+    Column("vector", Text().with_variant(TSVECTOR(), "postgresql")),
+    Index("ix_search_documents_vector", "vector", postgresql_using="gin"),
+)
 
 
 class Revision(db.Model):

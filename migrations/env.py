@@ -68,6 +68,11 @@ def run_migrations_offline():
         context.run_migrations()
 
 
+def include_name(name, type_, parent_names):
+    """SQLite's FTS5 search table and its shadow tables are made by app/content/search.py."""
+    return not (type_ == "table" and name and name.startswith("search_fts"))
+
+
 def render_item(type_, obj, autogen_context):
     """Write app-level column types (e.g. UTCDateTime) as the plain SQL type they wrap."""
     if type_ == "type" and isinstance(obj, TypeDecorator):
@@ -95,6 +100,7 @@ def run_migrations_online():
 
     conf_args = current_app.extensions['migrate'].configure_args
     conf_args.setdefault("render_item", render_item)
+    conf_args.setdefault("include_name", include_name)
     if conf_args.get("process_revision_directives") is None:
         conf_args["process_revision_directives"] = process_revision_directives
 

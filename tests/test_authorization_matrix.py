@@ -61,6 +61,7 @@ class Probe:
 # so "author" and "contributor" probe someone else's post.
 MATRIX: dict[str, tuple[Probe, ...]] = {
     "admin.posts": (Probe("GET", "/admin/", staff(200)),),
+    "admin.search": (Probe("GET", "/admin/search?q=else", staff(200)),),
     "admin.new_post": (
         Probe("GET", "/admin/posts/new", staff(200)),
         Probe("POST", "/admin/posts/new", staff(200)),  # empty form: shown again with errors

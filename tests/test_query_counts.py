@@ -52,6 +52,7 @@ def _populate(authors: int, posts: int) -> dict[str, str]:
         "language filter": "/2020/?lang=de",
         "post": f"/{middle.published_at:%Y/%m/%d}/{middle.slug}/",
         "page": "/about/team/",
+        "search": "/search?q=words+body",
     }
 
 

@@ -21,6 +21,7 @@ def register_admin(app: Flask) -> None:
         profile,
         redirect_views,
         routes,
+        search_views,
         taxonomy_views,
         users,
     )

@@ -1,4 +1,5 @@
 """What visitors read."""
 
-# Importing it registers the alias routes (/page/2/, /favicon.ico) on ``public.bp``.
-from app.public import aliases  # noqa: F401
+# Importing them registers their routes on ``public.bp``: the aliases (/page/2/, /favicon.ico)
+# and the discovery routes (search, feeds, sitemaps).
+from app.public import aliases, discover  # noqa: F401

@@ -28,6 +28,7 @@ from zoneinfo import ZoneInfo
 
 from sqlalchemy import bindparam, delete, insert, select, update
 
+from app.content import search
 from app.content.pages import page_path
 from app.content.publishing import PUBLIC_OR_PRIVATE
 from app.content.redirects import MOVED, existing_sources, normalise_source, source_from_url
@@ -955,6 +956,10 @@ class WordPressImport:
             db.session.execute(insert(post_categories), links_c)
         if links_t:
             db.session.execute(insert(post_tags), links_t)
+        # Bulk statements pass the search index's session listener by: index them here.
+        search.index_posts(
+            db.session.connection(), [self.post_ids[item.old_id] for item, *_ in [*new, *changed]]
+        )
 
     def _status_label(self, row: dict) -> str:
         if (
@@ -992,6 +997,9 @@ class WordPressImport:
                     self.page_parents[item.old_id] = item.post_parent
                 self._remember("page", str(item.old_id), known.local_id, checksum, self.now)
                 self.report.count("pages", "updated")
+        search.index_pages(
+            db.session.connection(), [self.page_ids[item.old_id] for item, *_ in [*new, *changed]]
+        )
 
     def _link_page_parents(self, scan: _Scan) -> None:
         rows = []

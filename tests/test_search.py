@@ -1,0 +1,321 @@
+"""Full-text search: what is found, in which order, how it is shown, and that nothing breaks it."""
+
+from __future__ import annotations
+
+import re
+from datetime import UTC, datetime, timedelta
+from html import unescape
+
+import pytest
+
+from app.content import search
+from app.content.publishing import PostDraft, apply_draft
+from app.content.taxonomy import merge_tags, save_tag
+from app.extensions import db
+from app.models import Post, PostStatus, search_documents
+from tests.conftest import login
+from tests.factories import make_category, make_page, make_post, make_user
+
+RESULT_TITLE = re.compile(r'class="search-result__title"><a href="([^"]+)">([^<]*)</a>')
+SNIPPET = re.compile(r'class="search-result__snippet">(.*?)</p>', re.S)
+
+
+def found(client, query: str, **params) -> list[str]:
+    response = client.get("/search", query_string={"q": query, **params})
+    assert response.status_code == 200
+    return [unescape(title) for _url, title in RESULT_TITLE.findall(response.text)]
+
+
+@pytest.fixture
+def writer(app):
+    return make_user(name="Ada Writer")
+
+
+def test_a_title_match_ranks_above_body_matches_then_newer_first(client, writer):
+    old = datetime(2015, 5, 1, tzinfo=UTC)
+    make_post(writer, title="Notes", body="parliament " * 30, published_at=old)
+    make_post(writer, title="Parliament votes", body="Short.", published_at=old)
+    make_post(
+        writer, title="Later notes", body="The parliament met.", published_at=old + timedelta(1)
+    )
+    make_post(writer, title="Unrelated", body="Nothing to see.")
+    titles = found(client, "parliament")
+    assert titles[0] == "Parliament votes"
+    assert set(titles) == {"Parliament votes", "Notes", "Later notes"}
+
+
+def test_diacritics_do_not_matter(client, writer):
+    make_post(writer, title="Eine fragwürdige Entscheidung", body="Text.", language="de")
+    make_post(writer, title="Élection", body="Un texte.", language="fr")
+    assert found(client, "fragwurdige") == ["Eine fragwürdige Entscheidung"]
+    assert found(client, "election") == ["Élection"]
+    assert found(client, "FRAGWÜRDIGE") == ["Eine fragwürdige Entscheidung"]
+
+
+def test_stemming_follows_each_post_language_on_postgresql(client, writer, backend):
+    if backend != "postgresql":
+        pytest.skip("SQLite's FTS5 index matches words as written (no stemmer for these languages)")
+    make_post(writer, title="A letter to the editor", body="Text.", language="en")
+    make_post(writer, title="Ein Brief", body="Text.", language="de")
+    make_post(writer, title="Les élections", body="Le texte.", language="fr")
+    assert found(client, "letters") == ["A letter to the editor"]
+    assert found(client, "Briefe") == ["Ein Brief"]
+    assert found(client, "élection") == ["Les élections"]
+    assert found(client, "Briefe", lang="en") == []
+
+
+def test_body_text_excerpt_byline_and_tags_are_searched_but_not_markup(client, writer):
+    make_post(writer, title="One", body="A [link](https://example.org/hidden-address) here.")
+    make_post(writer, title="Two", body="Body.", byline_name="Rosa Outside", source_name="Paper")
+    make_post(writer, title="Three", body="Body.", tag_names=["Fisheries"])
+    make_post(writer, title="Four", body="Body.", excerpt="A custom summary mentions krill.")
+    assert found(client, "link") == ["One"]
+    assert found(client, "hidden") == []  # the href is markup, not text a reader sees
+    assert found(client, "Rosa") == ["Two"]
+    assert found(client, "fisheries") == ["Three"]
+    assert found(client, "krill") == ["Four"]
+
+
+def test_snippets_are_escaped_text_with_the_words_marked(client, writer):
+    make_post(
+        writer, title="Code", body="Never paste `<script>alert(1)</script>` into a comment form."
+    )
+    response = client.get("/search?q=paste")
+    snippet = SNIPPET.search(response.text).group(1)
+    assert "<mark>paste</mark>" in snippet
+    assert "&lt;script&gt;" in snippet
+    assert "<script>" not in response.text.split('class="search-results"')[1]
+
+
+def test_only_what_a_visitor_may_read_is_found(client, writer):
+    make_post(writer, title="Kelp published", body="kelp")
+    make_post(writer, title="Kelp draft", body="kelp", status=PostStatus.DRAFT.value)
+    make_post(writer, title="Kelp pending", body="kelp", status=PostStatus.PENDING.value)
+    make_post(writer, title="Kelp private", body="kelp", status=PostStatus.PRIVATE.value)
+    make_post(
+        writer,
+        title="Kelp scheduled",
+        body="kelp",
+        published_at=datetime.now(UTC) + timedelta(days=3),
+    )
+    make_post(writer, title="Kelp locked", body="kelp", password="sesame")
+    make_page("Kelp page", body="kelp")
+    make_page("Kelp draft page", body="kelp", status=PostStatus.DRAFT.value)
+    assert sorted(found(client, "kelp")) == ["Kelp page", "Kelp published"]
+
+
+def test_staff_search_the_dashboard_over_every_status(client, writer):
+    make_user("editor", email="ed@example.org")
+    make_post(writer, title="Kelp draft", body="kelp", status=PostStatus.DRAFT.value)
+    make_post(writer, title="Kelp locked", body="kelp", password="sesame")
+    login(client, "ed@example.org")
+    response = client.get("/admin/search?q=kelp")
+    assert response.status_code == 200
+    assert "Kelp draft" in response.text and "Kelp locked" in response.text
+
+
+def test_the_index_follows_edits_tag_renames_and_deletions_in_the_same_transaction(app, writer):
+    post = make_post(writer, title="Seagrass", body="meadows", tag_names=["coast"])
+    edit = PostDraft(
+        title="Mangroves",
+        body_source="forests",
+        tag_names=["coast"],
+        status=PostStatus.PUBLISHED.value,
+        published_at=post.published_at,
+    )
+    apply_draft(post, edit)
+    db.session.flush()
+    # Not yet committed: the same transaction already finds the new words, not the old ones.
+    assert [h.title for h in search.search("forests", staff=True).hits] == ["Mangroves"]
+    assert search.search("meadows", staff=True).hits == []
+    db.session.commit()
+    save_tag(post.tags[0], name="Shoreline")
+    db.session.commit()
+    assert [h.title for h in search.search("shoreline").hits] == ["Mangroves"]
+    other = save_tag(None, name="Wetlands")
+    db.session.commit()
+    merge_tags(post.tags[0], other)
+    db.session.commit()
+    db.session.delete(db.session.get(Post, post.id))
+    db.session.flush()
+    assert search.search("forests", staff=True).hits == []
+    assert db.session.scalar(db.select(db.func.count()).select_from(search_documents)) == 0
+    db.session.rollback()
+    assert [h.title for h in search.search("forests").hits] == ["Mangroves"]
+
+
+def test_pages_are_indexed_and_follow_their_edits(client):
+    page = make_page("About the campaign", body="We protect estuaries.")
+    assert found(client, "estuaries") == ["About the campaign"]
+    page.body_source = "We protect lagoons."
+    from app.content.rendering import render_markdown
+
+    page.body_html = render_markdown(page.body_source)
+    db.session.commit()
+    assert found(client, "estuaries") == []
+    assert found(client, "lagoons") == ["About the campaign"]
+
+
+def test_phrases_and_exclusions(client, writer):
+    make_post(writer, title="A", body="The European Parliament voted.")
+    make_post(writer, title="B", body="The parliament of Europe, and European leaders.")
+    assert found(client, '"European Parliament"') == ["A"]
+    assert sorted(found(client, "parliament")) == ["A", "B"]
+    assert found(client, "parliament -leaders") == ["A"]
+    assert found(client, "-parliament") == []  # nothing to look for, nothing listed
+
+
+HOSTILE = [
+    '"unbalanced',
+    'a "b',
+    "*",
+    "parl*",
+    "OR",
+    "kelp OR",
+    "NEAR(kelp",
+    "NEAR(kelp, 2)",
+    "title:kelp",
+    ":",
+    "kelp AND NOT",
+    "^kelp",
+    "(kelp",
+    "kelp)",
+    "'",
+    "\\",
+    "-",
+    "--",
+    "- -kelp",
+    "&&",
+    "!kelp",
+    "kelp:*",
+    "<->",
+    "x" * 2000,
+    "kelp " * 400,
+    "kelp\x00bomb",
+    "\x00",
+    "🙂 kelp",
+    "{title}: kelp",
+    "%",
+    "_",
+]
+
+
+@pytest.mark.parametrize("query", HOSTILE)
+def test_hostile_queries_answer_200_and_are_read_as_words(client, writer, query):
+    make_post(writer, title="Kelp forests", body="kelp")
+    response = client.get("/search", query_string={"q": query})
+    assert response.status_code == 200
+    parsed = search.parse_query(query)
+    if parsed.words == ("kelp",) and not parsed.excluded:
+        assert "Kelp forests" in response.text
+
+
+def test_filters_language_category_author_year(client, writer):
+    other = make_user(name="Bo Other")
+    reports = make_category("Reports")
+    annual = make_category("Annual", parent=reports)
+    make_post(writer, title="Kelp 2015", body="kelp", published_at=datetime(2015, 6, 1, tzinfo=UTC))
+    make_post(other, title="Kelp by Bo", body="kelp", published_at=datetime(2016, 6, 1, tzinfo=UTC))
+    make_post(writer, title="Kelp Bericht", body="kelp", language="de", category_ids=[annual.id])
+    assert found(client, "kelp", lang="de") == ["Kelp Bericht"]
+    assert found(client, "kelp", category="reports") == ["Kelp Bericht"]
+    assert found(client, "kelp", author=other.slug) == ["Kelp by Bo"]
+    assert found(client, "kelp", year="2015") == ["Kelp 2015"]
+    assert len(found(client, "kelp", year="not-a-year", category="nope")) == 3
+
+
+def test_ten_results_a_page_with_a_link_to_more(client, writer):
+    for n in range(12):
+        make_post(writer, title=f"Kelp {n:02d}", body="kelp")
+    first = client.get("/search?q=kelp")
+    assert len(RESULT_TITLE.findall(first.text)) == 10
+    assert 'rel="next"' in first.text
+    second = client.get("/search?q=kelp&page=2")
+    assert len(RESULT_TITLE.findall(second.text)) == 2
+    assert client.get("/search?q=kelp&page=x").status_code == 404
+
+
+def test_every_public_page_has_the_search_box_and_the_results_are_not_indexed(client, writer):
+    post = make_post(writer, title="Kelp", body="kelp")
+    for url in ["/", f"/{post.published_at:%Y/%m/%d}/{post.slug}/", "/search?q=kelp"]:
+        text = client.get(url).text
+        assert 'role="search"' in text and 'action="/search"' in text and 'name="q"' in text
+    assert '<meta name="robots" content="noindex">' in client.get("/search?q=kelp").text
+
+
+def test_search_costs_the_same_queries_for_few_or_many_results(app, client, writer):
+    from tests.conftest import count_queries
+
+    make_post(writer, title="Kelp", body="kelp", tag_names=["a"])
+    with count_queries(app) as few:
+        client.get("/search?q=kelp")
+    for n in range(15):
+        make_post(writer, title=f"Kelp {n}", body="kelp", tag_names=[f"t{n}"])
+    make_page("Kelp page", body="kelp")
+    with count_queries(app) as many:
+        client.get("/search?q=kelp")
+    assert len(many) <= len(few) + 1  # + the page outline, once, when a page is among the hits
+    assert len(many) <= 8
+
+
+def test_the_query_parser_never_passes_syntax_through():
+    parsed = search.parse_query('"European Parliament" -brexit OR NEAR( *x* a:b "open')
+    assert parsed.phrases == (("European", "Parliament"),)
+    assert parsed.excluded == ("brexit",)
+    assert parsed.words == ("OR", "NEAR", "x", "a", "b", "open")
+    assert search.parse_query("\x00\x01").empty
+    assert len(search.parse_query("w " * 1000).words) == 1
+
+
+def test_imported_posts_and_pages_are_found_and_updates_follow(client, tmp_path):
+    from app.importers.wordpress.importer import import_wordpress
+    from tests.wxr_builder import WxrPost, write, wxr
+
+    def export(body: str):
+        return write(
+            tmp_path / "export.xml",
+            wxr(
+                [
+                    WxrPost(1, "Imported report", body, slug="report", tags=[("eel", "Eels")]),
+                    WxrPost(2, "Imported page", "A page about lagoons", post_type="page"),
+                ]
+            ),
+        )
+
+    import_wordpress(export("Our work on estuaries"))
+    assert found(client, "estuaries") == ["Imported report"]
+    assert found(client, "eels") == ["Imported report"]
+    assert found(client, "lagoons") == ["Imported page"]
+    import_wordpress(export("Our work on fjords"))
+    assert found(client, "estuaries") == []
+    assert found(client, "fjords") == ["Imported report"]
+
+
+def test_the_migration_indexes_existing_content(app, backend):
+    from flask_migrate import upgrade
+
+    from tests import conftest
+
+    db.drop_all()
+    with db.engine.begin() as connection:
+        connection.execute(db.text("DROP TABLE IF EXISTS alembic_version"))
+    conftest._postgres_schema_ready = False
+    db.session.rollback()
+    upgrade(revision="c453cdde315c")
+    writer = make_user()
+    db.session.execute(
+        db.text(
+            "INSERT INTO posts (title, slug, body_source, body_html, excerpt, status, author_id,"
+            " published_at, created_at, updated_at, language, sticky, version) VALUES"
+            " ('Old post', 'old-post', 'x', '<p>Written before search existed</p>', '',"
+            " 'published', :a, :t, :t, :t, 'en', false, 1)"
+        ),
+        {"a": writer.id, "t": datetime(2020, 1, 1)},
+    )
+    db.session.commit()
+    upgrade()
+    assert [h.title for h in search.search("existed").hits] == ["Old post"]
+    db.session.rollback()  # no open transaction holding locks while the tables are dropped
+    db.drop_all()
+    with db.engine.begin() as connection:
+        connection.execute(db.text("DROP TABLE IF EXISTS alembic_version"))
