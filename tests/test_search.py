@@ -301,7 +301,7 @@ def test_the_migration_indexes_existing_content(app, backend):
         connection.execute(db.text("DROP TABLE IF EXISTS alembic_version"))
     conftest._postgres_schema_ready = False
     db.session.rollback()
-    upgrade(revision="c453cdde315c")
+    upgrade(revision="97849c9b0c5a")
     writer = make_user()
     db.session.execute(
         db.text(

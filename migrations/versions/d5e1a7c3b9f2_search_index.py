@@ -1,7 +1,7 @@
 """search index: search_documents (tsvector + GIN on PostgreSQL, FTS5 on SQLite), filled
 
 Revision ID: d5e1a7c3b9f2
-Revises: c453cdde315c
+Revises: 97849c9b0c5a
 Create Date: 2026-11-27 17:20:00
 
 """
@@ -12,7 +12,7 @@ from sqlalchemy.dialects import postgresql
 
 # revision identifiers, used by Alembic.
 revision = 'd5e1a7c3b9f2'
-down_revision = 'c453cdde315c'
+down_revision = '97849c9b0c5a'
 branch_labels = None
 depends_on = None
 
