@@ -53,6 +53,8 @@ def _populate(authors: int, posts: int) -> dict[str, str]:
         "post": f"/{middle.published_at:%Y/%m/%d}/{middle.slug}/",
         "page": "/about/team/",
         "search": "/search?q=words+body",
+        "feed": "/feed/",
+        "category feed": "/category/campaigns/feed/atom/",
     }
 
 
