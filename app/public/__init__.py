@@ -1,5 +1,5 @@
 """What visitors read."""
 
 # Importing them registers their routes on ``public.bp``: the aliases (/page/2/, /favicon.ico),
-# search, and the feeds.
-from app.public import aliases, discover, feeds  # noqa: F401
+# search, feeds, sitemaps and robots.txt.
+from app.public import aliases, discover, feeds, sitemaps  # noqa: F401
