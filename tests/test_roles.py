@@ -131,7 +131,7 @@ def test_permission_rules_per_role(app, role, publish, own_published_edit, other
     assert can(user, "edit_post", own) is own_published_edit
     assert can(user, "delete_post", own) is own_published_edit
     assert can(user, "edit_post", other) is others_edit
-    assert can(user, "review_posts") is others_edit
+    assert can(user, "edit_any_post") is others_edit
     assert can(user, "manage_users") is accounts
     assert can(user, "view_audit") is accounts
     user.active = False

@@ -2,12 +2,11 @@
 
 from __future__ import annotations
 
-from flask import abort, current_app, render_template, request
-from flask_login import current_user
+from flask import current_app, render_template, request
 
+from app.admin.access import permission_required
 from app.admin.blueprint import bp
 from app.content.audit import ACTIONS, events_query
-from app.content.permissions import can
 from app.content.settings import get_setting
 from app.extensions import db
 from app.inputs import parse_int
@@ -15,9 +14,8 @@ from app.models import User
 
 
 @bp.route("/audit")
+@permission_required("view_audit")
 def audit_log():
-    if not can(current_user, "view_audit"):
-        abort(403)
     action = request.args.get("action", "")
     if action not in ACTIONS:
         action = ""

@@ -6,10 +6,11 @@ is the one place that loads them all and mounts the blueprint.
 
 from __future__ import annotations
 
-from flask import Blueprint, abort, flash, redirect, request, url_for
+from flask import Blueprint, flash, redirect, request, url_for
 from flask_login import current_user, login_required
 
-from app.content.permissions import can, must_set_up_two_factor
+from app.admin.access import check_permission
+from app.content.permissions import must_set_up_two_factor
 
 bp = Blueprint("admin", __name__)
 
@@ -20,8 +21,7 @@ TWO_FACTOR_SETUP_ENDPOINTS = frozenset({"admin.two_factor_setup"})
 @bp.before_request
 @login_required
 def require_staff():
-    if not can(current_user, "access_admin"):
-        abort(403)
+    check_permission("access_admin")
     if must_set_up_two_factor(current_user) and request.endpoint not in TWO_FACTOR_SETUP_ENDPOINTS:
         flash(
             "This site requires two-factor sign-in for editors and admins. Set it up to continue.",

@@ -9,6 +9,7 @@ from flask_login import current_user
 from flask_wtf.csrf import CSRFError
 
 from app.admin import desk_support as desk
+from app.admin.access import check_permission, permission_required
 from app.admin.blueprint import bp
 from app.admin.forms import ConfirmForm
 from app.auth.sessions import current_actor
@@ -90,16 +91,12 @@ def bulk_posts():
 
 
 def _item_or_abort(kind: str, item_id: int) -> Post | Page:
-    model = Post if kind == "posts" else Page
-    item = db.session.get(model, item_id)
-    if item is None:
-        abort(404)
-    allowed = (
-        can(current_user, "edit_post", item) if model is Post else can(current_user, "manage_pages")
-    )
-    if not allowed:
-        abort(403)
-    return item
+    if kind == "posts":
+        post = db.get_or_404(Post, item_id)
+        check_permission("edit_post", post)
+        return post
+    check_permission("manage_pages")
+    return db.get_or_404(Page, item_id)
 
 
 def _edit_url(kind: str, item: Post | Page) -> str:
@@ -174,10 +171,8 @@ def autosave(kind: str, target: str):
         if not target.isdigit():
             abort(404)
         item = _item_or_abort(kind + "s", int(target))
-    elif not (
-        can(current_user, "create_post") if kind == "post" else can(current_user, "manage_pages")
-    ):
-        abort(403)
+    else:
+        check_permission("create_post" if kind == "post" else "manage_pages")
     version = request.form.get("version", "")
     copy = revisions.store_autosave(
         current_user,
@@ -218,10 +213,9 @@ LOOKUP_LIMIT = 20
 
 
 @bp.route("/posts/lookup")
+@permission_required("create_post")
 def lookup_posts():
     """Posts whose title contains ``q`` (JSON, newest first), for the "Translation of" field."""
-    if not can(current_user, "create_post"):
-        abort(403)
     search = request.args.get("q", "").strip()[:200]
     exclude = request.args.get("exclude", "")
     not_language = request.args.get("not_lang", "").strip()[:35]

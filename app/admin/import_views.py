@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from flask import abort, current_app, render_template
+from flask import current_app, render_template
 from sqlalchemy import select
 
 from app.admin.access import permission_required
@@ -24,7 +24,5 @@ def imports():
 @bp.route("/imports/<int:run_id>")
 @permission_required("view_imports")
 def import_detail(run_id: int):
-    run = db.session.get(ImportRun, run_id)
-    if run is None:
-        abort(404)
+    run = db.get_or_404(ImportRun, run_id)
     return render_template("admin/import_detail.html", run=run, report=run.report or {})

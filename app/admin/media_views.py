@@ -11,8 +11,8 @@ from flask_wtf import FlaskForm
 from wtforms import BooleanField, StringField, TextAreaField
 from wtforms.validators import Length
 
+from app.admin.access import permission_required
 from app.admin.blueprint import bp
-from app.content.permissions import can
 from app.extensions import db
 from app.media.library import (
     MediaError,
@@ -56,9 +56,7 @@ class DeleteMediaForm(FlaskForm):
 
 
 def _get_item(media_id: int, *, manage: bool) -> MediaItem:
-    item = db.session.get(MediaItem, media_id)
-    if item is None:
-        abort(404)
+    item = db.get_or_404(MediaItem, media_id)
     if manage and not can_manage_media(current_user, item):
         abort(403)
     return item
@@ -86,9 +84,8 @@ def _item_json(item: MediaItem) -> dict:
 
 
 @bp.route("/media")
+@permission_required("view_media")
 def media():
-    if not can(current_user, "view_media"):
-        abort(403)
     search = request.args.get("q", "").strip()[:200]
     kind = request.args.get("kind", "")
     kind = kind if kind in {k.value for k in MediaKind} else ""
@@ -119,9 +116,8 @@ def media():
 
 
 @bp.route("/media/upload", methods=["POST"])
+@permission_required("upload_media")
 def upload_media():
-    if not can(current_user, "upload_media"):
-        abort(403)
     form = UploadForm()
     if not form.validate_on_submit():
         if _wants_json():
@@ -172,9 +168,8 @@ def upload_media():
 
 
 @bp.route("/media/<int:media_id>", methods=["GET", "POST"])
+@permission_required("view_media")
 def edit_media(media_id: int):
-    if not can(current_user, "view_media"):
-        abort(403)
     item = _get_item(media_id, manage=False)
     may_manage = can_manage_media(current_user, item)
     if request.method == "POST" and not may_manage:

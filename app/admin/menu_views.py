@@ -67,17 +67,10 @@ def add_menu_item():
     return _render_menu(form, pages)
 
 
-def _get_item_or_404(item_id: int) -> MenuItem:
-    item = db.session.get(MenuItem, item_id)
-    if item is None:
-        abort(404)
-    return item
-
-
 @bp.route("/menu/<int:item_id>/move", methods=["POST"])
 @permission_required("manage_menu")
 def move_menu_item(item_id: int):
-    item = _get_item_or_404(item_id)
+    item = db.get_or_404(MenuItem, item_id)
     form = MenuMoveForm()
     if not form.validate_on_submit():
         abort(400)
@@ -89,7 +82,7 @@ def move_menu_item(item_id: int):
 @bp.route("/menu/<int:item_id>/remove", methods=["POST"])
 @permission_required("manage_menu")
 def remove_menu_item(item_id: int):
-    item = _get_item_or_404(item_id)
+    item = db.get_or_404(MenuItem, item_id)
     form = ConfirmForm()
     if not form.validate_on_submit():
         abort(400)

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from flask import (
-    abort,
     current_app,
     flash,
     make_response,
@@ -16,6 +15,7 @@ from flask_login import current_user
 
 from app.accounts import staff, two_factor
 from app.accounts.passwords import verify_password
+from app.admin.access import check_permission
 from app.admin.blueprint import bp
 from app.admin.forms import (
     DisableTwoFactorForm,
@@ -25,7 +25,6 @@ from app.admin.forms import (
     TwoFactorConfirmForm,
 )
 from app.auth.sessions import current_actor, keep_signed_in
-from app.content.permissions import can
 from app.content.settings import get_setting
 from app.extensions import db, limiter
 
@@ -47,8 +46,7 @@ password_check_limit = limiter.shared_limit(
 
 
 def _me():
-    if not can(current_user, "edit_profile"):
-        abort(403)
+    check_permission("edit_profile")
     return current_user._get_current_object()
 
 

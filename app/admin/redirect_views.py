@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from flask import abort, current_app, flash, redirect, render_template, request, url_for
+from flask import current_app, flash, redirect, render_template, request, url_for
 from flask_wtf import FlaskForm
 from wtforms import SelectChoice, SelectField, StringField, SubmitField
 from wtforms.validators import DataRequired, Length, Optional
@@ -38,13 +38,6 @@ class RedirectForm(FlaskForm):
     save = SubmitField("Save")
 
 
-def _get_or_404(redirect_id: int) -> Redirect:
-    found = db.session.get(Redirect, redirect_id)
-    if found is None:
-        abort(404)
-    return found
-
-
 @bp.route("/redirects")
 @permission_required("manage_redirects")
 def redirects_list():
@@ -66,7 +59,7 @@ def new_redirect():
 @bp.route("/redirects/<int:redirect_id>/edit", methods=["GET", "POST"])
 @permission_required("manage_redirects")
 def edit_redirect(redirect_id: int):
-    found = _get_or_404(redirect_id)
+    found = db.get_or_404(Redirect, redirect_id)
     form = RedirectForm(obj=found) if request.method == "GET" else RedirectForm()
     if request.method == "GET":
         form.status_code.data = str(found.status_code)
@@ -99,7 +92,7 @@ def _handle_form(form: RedirectForm, found: Redirect | None):
 @bp.route("/redirects/<int:redirect_id>/delete", methods=["GET", "POST"])
 @permission_required("manage_redirects")
 def delete_redirect(redirect_id: int):
-    found = _get_or_404(redirect_id)
+    found = db.get_or_404(Redirect, redirect_id)
     form = ConfirmForm()
     if form.validate_on_submit():
         db.session.delete(found)

@@ -2,10 +2,10 @@ from __future__ import annotations
 
 from flask import abort, current_app, flash, redirect, render_template, request, url_for
 from flask_login import current_user
-from sqlalchemy.orm import joinedload
 from wtforms import SelectChoice
 
 from app.admin import desk_support as desk
+from app.admin.access import check_permission, permission_required
 from app.admin.blueprint import bp
 from app.admin.forms import ConfirmForm, PostForm, SettingsForm
 from app.auth.sessions import current_actor
@@ -13,7 +13,7 @@ from app.content import dashboard, listing, publishing, revisions
 from app.content.audit import record
 from app.content.dates import from_site_time, to_site_time
 from app.content.languages import language_choices, normalise_language
-from app.content.permissions import allowed_statuses, can
+from app.content.permissions import NotAllowed, allowed_statuses, can
 from app.content.publishing import STATUS_LABELS, PostDraft
 from app.content.rendering import render_markdown
 from app.content.settings import all_settings, get_setting, save_settings
@@ -26,16 +26,6 @@ from app.models import Post
 STATUS_NOT_ALLOWED = (
     "Your role cannot publish this post. Choose “Pending review” to submit it to an editor."
 )
-
-
-def get_post_or_abort(post_id: int, action: str) -> Post:
-    """404 for a missing post, 403 when the current user may not ``action`` it."""
-    post = db.session.get(Post, post_id, options=[joinedload(Post.author)])
-    if post is None:
-        abort(404)
-    if not can(current_user, action, post):
-        abort(403)
-    return post
 
 
 @bp.route("/")
@@ -79,7 +69,8 @@ def new_post():
 
 @bp.route("/posts/<int:post_id>/edit", methods=["GET", "POST"])
 def edit_post(post_id: int):
-    post = get_post_or_abort(post_id, "edit_post")
+    post = db.get_or_404(Post, post_id)
+    check_permission("edit_post", post)
     form = PostForm(obj=post) if request.method == "GET" else PostForm()
     _offer_choices(form, post=post)
     if request.method == "GET":
@@ -166,6 +157,9 @@ def _handle_post_form(form: PostForm, post: Post | None):
             db.session.rollback()
             form.status.errors.append(STATUS_NOT_ALLOWED)
             flash(STATUS_NOT_ALLOWED, "error")
+        except NotAllowed:  # e.g. a translation link to a post this role may not edit
+            db.session.rollback()
+            abort(403)
         except SlugTaken:
             db.session.rollback()
             form.slug.errors.append("Another post already uses this slug.")
@@ -226,7 +220,8 @@ def _draft_from_form(form: PostForm) -> PostDraft:
 
 @bp.route("/posts/<int:post_id>/delete", methods=["GET", "POST"])
 def delete_post(post_id: int):
-    post = get_post_or_abort(post_id, "delete_post")
+    post = db.get_or_404(Post, post_id)
+    check_permission("delete_post", post)
     form = ConfirmForm()
     if form.validate_on_submit():
         publishing.delete_post(post, by=current_actor())
@@ -237,9 +232,8 @@ def delete_post(post_id: int):
 
 
 @bp.route("/settings", methods=["GET", "POST"])
+@permission_required("manage_settings")
 def settings():
-    if not can(current_user, "manage_settings"):
-        abort(403)
     form = SettingsForm(data=all_settings()) if request.method == "GET" else SettingsForm()
     form.set_category_choices(category_tree(), add_slots=request.method == "GET")
     if form.validate_on_submit():

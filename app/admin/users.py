@@ -7,11 +7,11 @@ from flask_login import current_user
 
 from app.accounts import staff, two_factor
 from app.accounts.mail import MailError, MailSettings, link_mail, send_mail
+from app.admin.access import permission_required
 from app.admin.blueprint import bp
 from app.admin.forms import ConfirmForm, DeleteAccountForm, InviteForm, RoleForm
 from app.auth.sessions import current_actor, external_url, keep_signed_in
 from app.content.collation import collated
-from app.content.permissions import can
 from app.content.settings import get_setting
 from app.extensions import db
 from app.models import Post, TokenPurpose, User
@@ -22,22 +22,9 @@ LINK_ENDPOINTS = {
 }
 
 
-def _require_admin() -> None:
-    if not can(current_user, "manage_users"):
-        abort(403)
-
-
-def _get_user(user_id: int) -> User:
-    _require_admin()
-    user = db.session.get(User, user_id)
-    if user is None:
-        abort(404)
-    return user
-
-
 @bp.route("/users")
+@permission_required("manage_users")
 def users():
-    _require_admin()
     accounts = collated(
         db.session.scalars(db.select(User).order_by(User.id)), lambda u: u.display_name
     )
@@ -45,8 +32,8 @@ def users():
 
 
 @bp.route("/users/invite", methods=["GET", "POST"])
+@permission_required("manage_users")
 def invite_user():
-    _require_admin()
     form = InviteForm()
     if form.validate_on_submit():
         try:
@@ -84,8 +71,9 @@ def _deliver_link(user: User, purpose: TokenPurpose, raw: str):
 
 
 @bp.route("/users/<int:user_id>")
+@permission_required("manage_users")
 def user_detail(user_id: int):
-    user = _get_user(user_id)
+    user = db.get_or_404(User, user_id)
     post_count = db.session.scalar(
         db.select(db.func.count(Post.id)).where(Post.author_id == user.id)
     )
@@ -114,8 +102,9 @@ def _apply(user: User, change, success: str):
 
 
 @bp.route("/users/<int:user_id>/role", methods=["POST"])
+@permission_required("manage_users")
 def change_user_role(user_id: int):
-    user = _get_user(user_id)
+    user = db.get_or_404(User, user_id)
     form = RoleForm()
     if not form.validate_on_submit():
         abort(400)
@@ -127,8 +116,9 @@ def change_user_role(user_id: int):
 
 
 @bp.route("/users/<int:user_id>/deactivate", methods=["POST"])
+@permission_required("manage_users")
 def deactivate_user(user_id: int):
-    user = _get_user(user_id)
+    user = db.get_or_404(User, user_id)
     if not ConfirmForm().validate_on_submit():
         abort(400)
     return _apply(
@@ -139,8 +129,9 @@ def deactivate_user(user_id: int):
 
 
 @bp.route("/users/<int:user_id>/reactivate", methods=["POST"])
+@permission_required("manage_users")
 def reactivate_user(user_id: int):
-    user = _get_user(user_id)
+    user = db.get_or_404(User, user_id)
     if not ConfirmForm().validate_on_submit():
         abort(400)
     return _apply(
@@ -151,8 +142,9 @@ def reactivate_user(user_id: int):
 
 
 @bp.route("/users/<int:user_id>/send-link", methods=["POST"])
+@permission_required("manage_users")
 def send_user_link(user_id: int):
-    user = _get_user(user_id)
+    user = db.get_or_404(User, user_id)
     if not ConfirmForm().validate_on_submit():
         abort(400)
     purpose, raw = staff.send_access_link(user, current_actor())
@@ -161,9 +153,10 @@ def send_user_link(user_id: int):
 
 
 @bp.route("/users/<int:user_id>/two-factor/disable", methods=["POST"])
+@permission_required("manage_users")
 def disable_user_two_factor(user_id: int):
     """For someone who lost both their phone and their recovery codes."""
-    user = _get_user(user_id)
+    user = db.get_or_404(User, user_id)
     if not ConfirmForm().validate_on_submit():
         abort(400)
     if user.id == current_user.id:
@@ -178,8 +171,9 @@ def disable_user_two_factor(user_id: int):
 
 
 @bp.route("/users/<int:user_id>/delete", methods=["GET", "POST"])
+@permission_required("manage_users")
 def delete_user(user_id: int):
-    user = _get_user(user_id)
+    user = db.get_or_404(User, user_id)
     others = collated(
         db.session.scalars(db.select(User).where(User.id != user.id)), lambda u: u.display_name
     )

@@ -59,7 +59,7 @@ def can(user: User | None, action: str, obj: Post | None = None) -> bool:
     if action == "preview_post":
         # An unpublished post is seen by those who may work on it, as in WordPress.
         return role in ALL_POSTS_ROLES or (obj is not None and obj.author_id == user.id)
-    if action in {"edit_any_post", "review_posts"}:
+    if action == "edit_any_post":
         return role in ALL_POSTS_ROLES
     if action == "upload_media":
         # Contributors pick from the library; authors upload and manage their own files.
