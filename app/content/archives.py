@@ -1,7 +1,9 @@
-"""The archive navigation: months that have visible posts, with their counts, grouped by year.
+"""Archives: the posts of a category (with its sub-categories), a tag, an author or a calendar
+period, and the archive navigation: months that have visible posts, with their counts, grouped
+by year.
 
-One GROUP BY over the ``(status, published_at)`` index: no post rows or bodies are loaded, and the
-database does the counting. Months are the site's calendar months (its timezone), exactly as the
+The navigation is one GROUP BY over the ``(status, published_at)`` index: no post rows or bodies
+are loaded, and the database does the counting. Months are the site's calendar months (its timezone), exactly as the
 ``/yyyy/mm/`` archives bound them: PostgreSQL converts with ``AT TIME ZONE``; SQLite, which has no
 timezone database, gets a small SQL function (registered on each connection) that uses Python's.
 """
@@ -9,17 +11,20 @@ timezone database, gets a small SQL function (registered on each connection) tha
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from functools import lru_cache
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import func, literal
+from sqlalchemy import Select, func, literal, select
 from sqlalchemy.engine import Engine
 
+from app.content import listing
+from app.content.dates import MAX_YEAR, MIN_YEAR, from_site_time
 from app.content.settings import get_setting
-from app.content.visibility import public_post_clauses
+from app.content.taxonomy import all_categories, descendant_ids
+from app.content.visibility import public_post_clauses, public_posts
 from app.extensions import db, listen_once
-from app.models import Post, utcnow
+from app.models import Category, Post, Tag, User, utcnow
 
 SQLITE_FUNCTION = "broadside_local_month"
 
@@ -114,3 +119,53 @@ def _count_months(now: datetime) -> list[ArchiveYear]:
     return [
         ArchiveYear(year, sum(m.count for m in months), months) for year, months in years.items()
     ]
+
+
+# ---- the posts of one archive (queries the public archive pages paginate) -----------------
+
+
+def category_posts(slug: str) -> tuple[Category, Select] | None:
+    """The category ``slug`` and its public posts, those of its sub-categories included."""
+    categories = all_categories()
+    category = next((c for c in categories if c.slug == slug), None)
+    if category is None:
+        return None
+    ids = {category.id} | descendant_ids(category.id, categories)
+    return category, public_posts().where(listing.in_categories(ids))
+
+
+def tag_posts(slug: str) -> tuple[Tag, Select] | None:
+    tag = db.session.scalar(select(Tag).where(Tag.slug == slug))
+    if tag is None:
+        return None
+    return tag, public_posts().where(listing.with_tag(tag.id))
+
+
+def author_posts(slug: str) -> tuple[User, Select] | None:
+    author = db.session.scalar(select(User).where(User.slug == slug))
+    if author is None:
+        return None
+    return author, public_posts().where(Post.author_id == author.id)
+
+
+def period_bounds(year: int, month: int | None) -> tuple[datetime, datetime]:
+    """The UTC instants bounding a year or month of the site's calendar."""
+    timezone = get_setting("site_timezone")
+    if month is None:
+        start, end = datetime(year, 1, 1), datetime(year + 1, 1, 1)
+    else:
+        start = datetime(year, month, 1)
+        end = datetime(year + (month == 12), month % 12 + 1, 1)
+    return from_site_time(start, timezone), from_site_time(end, timezone)
+
+
+def period_posts(year: int, month: int | None = None) -> Select | None:
+    """The public posts of a year or month of the site's calendar (None: no such period)."""
+    if not (MIN_YEAR <= year <= MAX_YEAR and (month is None or 1 <= month <= 12)):
+        return None
+    start, end = period_bounds(year, month)
+    # One upper bound only: "visible by now" and "before the period's end" merged into the
+    # earlier of the two. SQLite uses a single upper bound of an index range, and picking
+    # "<= now" for a past year would walk every newer post first.
+    until = min(utcnow(), end - timedelta(microseconds=1))
+    return public_posts(until).where(Post.published_at >= start)

@@ -1,6 +1,6 @@
 from __future__ import annotations
 
-from datetime import datetime, timedelta
+from datetime import datetime
 
 from flask import (
     Blueprint,
@@ -19,15 +19,15 @@ from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import joinedload, load_only, raiseload, selectinload
 
 from app.caching.http import not_public_cacheable
-from app.content import frontpage, listing
-from app.content.dates import MAX_YEAR, MIN_YEAR, from_site_time, to_site_time
+from app.content import archives, frontpage, listing
+from app.content.dates import to_site_time
 from app.content.languages import is_valid_language
 from app.content.pages import child_pages, find_page_by_path
 from app.content.permissions import can
 from app.content.protection import is_locked, unlock
 from app.content.publishing import translations_of
 from app.content.settings import get_setting
-from app.content.taxonomy import all_categories, descendant_ids
+from app.content.taxonomy import all_categories
 from app.content.visibility import (
     archive_is_public,
     page_is_public,
@@ -37,7 +37,7 @@ from app.content.visibility import (
 )
 from app.extensions import db, limiter
 from app.inputs import parse_int
-from app.models import Post, Tag, User, utcnow
+from app.models import Post
 from app.templating import post_url
 
 bp = Blueprint("public", __name__)
@@ -114,83 +114,46 @@ def _archive(
 
 @bp.route("/category/<slug>/")
 def category_archive(slug: str):
-    categories = all_categories()
-    category = next((c for c in categories if c.slug == slug), None)
-    if category is None:
-        abort(404)
-    ids = {category.id} | descendant_ids(category.id, categories)
-    return _archive(
-        public_posts().where(listing.in_categories(ids)),
-        heading=category.name,
-        kind="Category",
-        description=category.description,
-        listed=True,
-        term=category,
-    )
+    return _listed_archive(archives.category_posts(slug), kind="Category")
 
 
 @bp.route("/tag/<slug>/")
 def tag_archive(slug: str):
-    tag = db.session.scalar(select(Tag).where(Tag.slug == slug))
-    if tag is None:
-        abort(404)
-    return _archive(
-        public_posts().where(listing.with_tag(tag.id)),
-        heading=tag.name,
-        kind="Tag",
-        description=tag.description,
-        listed=True,
-        term=tag,
-    )
+    return _listed_archive(archives.tag_posts(slug), kind="Tag")
 
 
 @bp.route("/author/<slug>/")
 def author_archive(slug: str):
-    author = db.session.scalar(select(User).where(User.slug == slug))
-    if author is None:
+    return _listed_archive(archives.author_posts(slug), kind="Author")
+
+
+def _listed_archive(found, *, kind: str):
+    """A category, tag or author archive: 404 when there is no such term or author."""
+    if found is None:
         abort(404)
-    return _archive(
-        public_posts().where(Post.author_id == author.id),
-        heading=author.display_name,
-        kind="Author",
-        description=author.bio,
-        listed=True,
-        author=author,
-    )
-
-
-def _date_range(year: int, month: int | None) -> tuple[datetime, datetime]:
-    """The UTC instants bounding a year or month of the site's calendar."""
-    timezone = get_setting("site_timezone")
-    if month is None:
-        start, end = datetime(year, 1, 1), datetime(year + 1, 1, 1)
+    subject, query = found
+    if kind == "Author":
+        heading, description, extra = subject.display_name, subject.bio, {"author": subject}
     else:
-        start = datetime(year, month, 1)
-        end = datetime(year + (month == 12), month % 12 + 1, 1)
-    return from_site_time(start, timezone), from_site_time(end, timezone)
+        heading, description, extra = subject.name, subject.description, {"term": subject}
+    return _archive(
+        query, heading=heading, kind=kind, description=description, listed=True, **extra
+    )
 
 
 @bp.route("/<int:year>/")
 def year_archive(year: int):
-    return _date_archive(year, None)
+    query = archives.period_posts(year)
+    if query is None:
+        abort(404)
+    return _archive(query, heading=str(year), kind="Year")
 
 
 @bp.route("/<int:year>/<int:month>/")
 def month_archive(year: int, month: int):
-    return _date_archive(year, month)
-
-
-def _date_archive(year: int, month: int | None):
-    if not (MIN_YEAR <= year <= MAX_YEAR and (month is None or 1 <= month <= 12)):
+    query = archives.period_posts(year, month)
+    if query is None:
         abort(404)
-    start, end = _date_range(year, month)
-    # One upper bound only: "visible by now" and "before the period's end" merged into the
-    # earlier of the two. SQLite uses a single upper bound of an index range, and picking
-    # "<= now" for a past year would walk every newer post first.
-    until = min(utcnow(), end - timedelta(microseconds=1))
-    query = public_posts(until).where(Post.published_at >= start)
-    if month is None:
-        return _archive(query, heading=str(year), kind="Year")
     return _archive(query, heading=f"{datetime(year, month, 1):%B} {year}", kind="Month")
 
 
