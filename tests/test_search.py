@@ -9,12 +9,12 @@ from html import unescape
 import pytest
 
 from app.content import search
-from app.content.publishing import PostDraft, apply_draft
+from app.content.publishing import PostDraft, save_post
 from app.content.taxonomy import merge_tags, save_tag
 from app.extensions import db
 from app.models import Post, PostStatus, search_documents
 from tests.conftest import login
-from tests.factories import make_category, make_page, make_post, make_user
+from tests.factories import SETUP, make_category, make_page, make_post, make_user
 
 RESULT_TITLE = re.compile(r'class="search-result__title"><a href="([^"]+)">([^<]*)</a>')
 SNIPPET = re.compile(r'class="search-result__snippet">(.*?)</p>', re.S)
@@ -123,8 +123,7 @@ def test_the_index_follows_edits_tag_renames_and_deletions_in_the_same_transacti
         status=PostStatus.PUBLISHED.value,
         published_at=post.published_at,
     )
-    apply_draft(post, edit)
-    db.session.flush()
+    save_post(post, edit, by=SETUP)  # flushed, not committed
     # Not yet committed: the same transaction already finds the new words, not the old ones.
     assert [h.title for h in search.search("forests", staff=True).hits] == ["Mangroves"]
     assert search.search("meadows", staff=True).hits == []

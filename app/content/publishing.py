@@ -107,7 +107,7 @@ def save_post(
     slug, fixed = _slug_wanted(post, draft)
     try:
         revisions.bump_version(post)
-        apply_draft(post, draft, now=now, terms=terms)
+        _apply_draft(post, draft, now=now, terms=terms)
         save_with_unique_slug(post, slug, fixed=fixed)
     except StaleDataError:  # the UPDATE found a newer version than the one checked above
         raise revisions.ConflictError from None
@@ -140,7 +140,7 @@ def _slug_wanted(post: Post, draft: PostDraft) -> tuple[str, bool]:
     return post_slug(draft.title.strip()), False
 
 
-def apply_draft(
+def _apply_draft(
     post: Post,
     draft: PostDraft,
     *,

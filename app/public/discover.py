@@ -5,6 +5,7 @@ from __future__ import annotations
 from flask import abort, render_template, request
 from sqlalchemy import select
 
+from app.content import archives
 from app.content import search as search_index
 from app.content.dates import MAX_YEAR, MIN_YEAR
 from app.content.languages import is_valid_language
@@ -12,7 +13,7 @@ from app.content.taxonomy import all_categories, descendant_ids
 from app.extensions import db
 from app.inputs import parse_int
 from app.models import User
-from app.public.routes import _date_range, bp
+from app.public.routes import bp
 
 
 def tolerates_control_characters(view):
@@ -42,7 +43,7 @@ def filters_from_args(args) -> tuple[search_index.SearchFilters, dict]:
             filters.author_id, kept["author"] = author.id, author_slug
     year = parse_int(args.get("year", ""), minimum=MIN_YEAR, maximum=MAX_YEAR)
     if year is not None:
-        filters.year_range = _date_range(year, None)
+        filters.year_range = archives.period_bounds(year, None)
         kept["year"] = str(year)
     return filters, kept
 
