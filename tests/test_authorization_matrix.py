@@ -217,13 +217,15 @@ MATRIX: dict[str, tuple[Probe, ...]] = {
         Probe("GET", "/password/forgot", everyone(200)),
         Probe("POST", "/password/forgot", everyone(200)),  # empty form: shown again
     ),
-    "auth.reset_password": (
-        Probe("GET", "/password/reset/not-a-real-token", everyone(404)),
-        Probe("POST", "/password/reset/not-a-real-token", everyone(404)),
+    "auth.reset_password_link": (Probe("GET", "/password/reset/not-a-real-token", everyone(404)),),
+    "auth.reset_password": (  # no link opened in this session: nothing to act on
+        Probe("GET", "/password/choose", everyone(404)),
+        Probe("POST", "/password/choose", everyone(404)),
     ),
+    "auth.invitation_link": (Probe("GET", "/invitation/not-a-real-token", everyone(404)),),
     "auth.accept_invitation": (
-        Probe("GET", "/invitation/not-a-real-token", everyone(404)),
-        Probe("POST", "/invitation/not-a-real-token", everyone(404)),
+        Probe("GET", "/invitation/accept", everyone(404)),
+        Probe("POST", "/invitation/accept", everyone(404)),
     ),
 }
 

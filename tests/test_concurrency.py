@@ -151,9 +151,10 @@ def test_one_reset_link_changes_the_password_once(app, server):
     user = make_user(Role.AUTHOR, email="author@example.org")
     raw = issue_token(user, TokenPurpose.PASSWORD_RESET)
     db.session.commit()
-    path = f"/password/reset/{raw}"
+    link, path = f"/password/reset/{raw}", "/password/choose"
     with server() as base:
         browsers = [Browser(base) for _ in range(PARALLEL)]
+        assert all(browser.request("GET", link)[0] == 303 for browser in browsers)
         tokens = [browser.csrf(path) for browser in browsers]
         passwords = [f"racing new password number {n}" for n in range(PARALLEL)]
         results = race(

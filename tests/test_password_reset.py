@@ -8,7 +8,7 @@ from datetime import timedelta
 from app.auth.routes import RESET_SENT_MESSAGE
 from app.extensions import db
 from app.models import AccountToken, AuditEvent, User, utcnow
-from tests.conftest import link_from, login, mail_config, post_form, wait_for_mail
+from tests.conftest import csrf_token_from, link_from, login, mail_config, post_form, wait_for_mail
 from tests.factories import make_user
 
 NEW_PASSWORD = "a brand new passphrase"
@@ -19,7 +19,13 @@ def _ask(client, email):
 
 
 def _set(client, link, password=NEW_PASSWORD):
-    return post_form(client, link, {"password": password, "confirm": password})
+    """Open the link (its token moves into the session), then send the form it leads to."""
+    opened = client.get(link)
+    if opened.status_code != 303:
+        return opened
+    return post_form(
+        client, opened.headers["Location"], {"password": password, "confirm": password}
+    )
 
 
 def _mail_app(app_factory, smtp_server):
@@ -69,6 +75,7 @@ def test_reset_link_expires_after_an_hour(app_factory, smtp_server):
     client = app.test_client()
     _ask(client, "maryam@example.org")
     link = link_from(wait_for_mail(received, 1)[0].get_content())
+    assert client.get(link).status_code == 303  # opened in time; the form is filled in too late
     with app.app_context():
         token = db.session.scalar(db.select(AccountToken))
         assert token.expires_at - token.created_at == timedelta(hours=1)
@@ -76,7 +83,10 @@ def test_reset_link_expires_after_an_hour(app_factory, smtp_server):
         db.session.commit()
     assert client.get(link).status_code == 404
     forced = post_form(
-        client, link, {"password": NEW_PASSWORD, "confirm": NEW_PASSWORD}, "/password/forgot"
+        client,
+        "/password/choose",
+        {"password": NEW_PASSWORD, "confirm": NEW_PASSWORD},
+        "/password/forgot",
     )
     assert forced.status_code == 404
     assert login(client, "maryam@example.org", NEW_PASSWORD).status_code == 200
@@ -149,3 +159,33 @@ def test_forgot_password_without_mail_still_answers_the_same(client):
     response = _ask(client, "maryam@example.org")
     assert response.status_code == 302
     assert RESET_SENT_MESSAGE in client.get("/login").text
+
+
+def test_reset_form_works_over_https_without_the_token_in_any_referer(app):
+    """On HTTPS Flask-WTF refuses a form POST without a same-origin Referer. The form page holds
+    no token in its address and allows same-origin referrers, so a browser's POST is accepted;
+    only the link itself, which redirects at once, sends no referrer at all."""
+    from app.accounts.tokens import issue_token
+    from app.models import TokenPurpose
+
+    user = make_user(email="maryam@example.org")
+    raw = issue_token(user, TokenPurpose.PASSWORD_RESET)
+    db.session.commit()
+    site = "https://localhost"
+    browser = app.test_client()
+    opened = browser.get(f"/password/reset/{raw}", base_url=site)
+    assert opened.status_code == 303
+    assert opened.headers["Referrer-Policy"] == "no-referrer"
+    form_url = site + opened.headers["Location"]
+    assert raw not in form_url
+    page = browser.get(form_url)
+    # What the browser will send as Referer from this page to the same origin: the full URL.
+    assert page.headers["Referrer-Policy"] == "strict-origin-when-cross-origin"
+    token = csrf_token_from(page.text)
+    data = {"password": NEW_PASSWORD, "confirm": NEW_PASSWORD, "csrf_token": token}
+
+    refused = browser.post(form_url, data=data)  # no Referer: Flask-WTF's HTTPS check says no
+    assert refused.status_code == 400
+    done = browser.post(form_url, data=data, headers={"Referer": form_url})
+    assert done.status_code == 302 and done.headers["Location"].endswith("/login")
+    assert login(browser, "maryam@example.org", NEW_PASSWORD).status_code == 302

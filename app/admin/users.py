@@ -17,8 +17,8 @@ from app.extensions import db
 from app.models import Post, TokenPurpose, User
 
 LINK_ENDPOINTS = {
-    TokenPurpose.INVITATION: "auth.accept_invitation",
-    TokenPurpose.PASSWORD_RESET: "auth.reset_password",
+    TokenPurpose.INVITATION: "auth.invitation_link",
+    TokenPurpose.PASSWORD_RESET: "auth.reset_password_link",
 }
 
 

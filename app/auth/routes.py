@@ -45,6 +45,11 @@ RESET_SENT_MESSAGE = (
 )
 PENDING_TWO_FACTOR = "pending_two_factor"
 PENDING_TWO_FACTOR_SECONDS = 300
+# A one-time link's token, moved from the address into the session on the first visit (as
+# Django's reset views do): the form page's address then holds no secret, so the browser can send
+# the Referer header that Flask-WTF's CSRF check requires on HTTPS, and no token reaches a
+# Referer, the browser history or an access log.
+OPEN_LINK_KEY = "open_link"
 
 
 def safe_next_url(target: str | None) -> str | None:
@@ -176,7 +181,7 @@ def forgot_password():
         db.session.commit()
         if result is not None:
             user, raw = result
-            _mail_reset_link(user, external_url("auth.reset_password", token=raw))
+            _mail_reset_link(user, external_url("auth.reset_password_link", token=raw))
         flash(RESET_SENT_MESSAGE, "info")
         return redirect(url_for("auth.login"))
     return render_template("auth/forgot_password.html", form=form)
@@ -203,9 +208,31 @@ def _mail_reset_link(user: User, link: str) -> None:
     )
 
 
-@bp.route("/password/reset/<token>", methods=["GET", "POST"])
-def reset_password(token: str):
-    row = find_valid_token(token, TokenPurpose.PASSWORD_RESET)
+def _open_link(token: str, purpose: TokenPurpose, form_endpoint: str, what: str):
+    """The first visit of a one-time link: keep its token in the session and show the form at an
+    address without it. The token is not used up here; the form's POST does that."""
+    if find_valid_token(token, purpose) is None:
+        return render_template("auth/link_invalid.html", what=what), 404
+    session[OPEN_LINK_KEY] = {"purpose": purpose.value, "token": token}
+    return redirect(url_for(form_endpoint), code=303)
+
+
+def _link_row(purpose: TokenPurpose):
+    """The still-valid token row of the link this visitor opened, if any."""
+    held = session.get(OPEN_LINK_KEY) or {}
+    if held.get("purpose") != purpose.value or not isinstance(held.get("token"), str):
+        return None
+    return find_valid_token(held["token"], purpose)
+
+
+@bp.route("/password/reset/<token>")
+def reset_password_link(token: str):
+    return _open_link(token, TokenPurpose.PASSWORD_RESET, "auth.reset_password", "password reset")
+
+
+@bp.route("/password/choose", methods=["GET", "POST"])
+def reset_password():
+    row = _link_row(TokenPurpose.PASSWORD_RESET)
     if row is None:
         return render_template("auth/link_invalid.html", what="password reset"), 404
     form = ResetPasswordForm()
@@ -219,14 +246,23 @@ def reset_password(token: str):
             return render_template("auth/link_invalid.html", what="password reset"), 409
         db.session.commit()
         logout_user()
+        session.pop(OPEN_LINK_KEY, None)
         flash("Your password has been changed. Log in with the new password.", "success")
         return redirect(url_for("auth.login"))
     return render_template("auth/reset_password.html", form=form, user=row.user)
 
 
-@bp.route("/invitation/<token>", methods=["GET", "POST"])
-def accept_invitation(token: str):
+@bp.route("/invitation/<token>")
+def invitation_link(token: str):
     row = find_valid_token(token, TokenPurpose.INVITATION)
+    if row is None or not row.user.active:
+        return render_template("auth/link_invalid.html", what="invitation"), 404
+    return _open_link(token, TokenPurpose.INVITATION, "auth.accept_invitation", "invitation")
+
+
+@bp.route("/invitation/accept", methods=["GET", "POST"])
+def accept_invitation():
+    row = _link_row(TokenPurpose.INVITATION)
     if row is None or not row.user.active:
         return render_template("auth/link_invalid.html", what="invitation"), 404
     form = (
@@ -243,6 +279,7 @@ def accept_invitation(token: str):
             flash(str(error), "error")
             return render_template("auth/link_invalid.html", what="invitation"), 409
         logout_user()
+        session.pop(OPEN_LINK_KEY, None)
         sign_in(user, remember=False, method="invitation")
         db.session.commit()
         flash(f"Welcome, {user.display_name}! Your account is ready.", "success")
