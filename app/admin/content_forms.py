@@ -23,10 +23,10 @@ from wtforms.validators import (
     ValidationError,
 )
 
-from app.admin.forms import SLUG_MAX_LENGTH, SLUG_PATTERN, SLUG_TOO_LONG, optional_id
+from app.admin.forms import optional_id
+from app.content.slugs import SLUG_MAX_LENGTH, SLUG_MESSAGE, SLUG_PATTERN, SLUG_TOO_LONG
 from app.models import PageStatus
 
-SLUG_MESSAGE = "Use lower-case letters, digits and single hyphens."
 NO_PARENT = SelectChoice("", "— None (top level) —")
 
 

@@ -33,14 +33,15 @@ from wtforms.widgets import CheckboxInput, HiddenInput, ListWidget
 from app.auth.forms import NewPasswordMixin
 from app.content.dates import DATE_RANGE_MESSAGE, in_accepted_range
 from app.content.languages import is_valid_language, normalise_language
+from app.content.slugs import (
+    SLUG_MAX_LENGTH,
+    SLUG_MESSAGE,
+    SLUG_TOO_LONG,
+    post_slug,
+)
 from app.inputs import is_printable_line
 from app.models import PostStatus, Role
 
-# \Z, not $: WTForms' Regexp uses re.match, where $ also matches before a trailing newline.
-SLUG_PATTERN = r"^[a-z0-9]+(?:-[a-z0-9]+)*\Z"
-# slugify() cuts longer slugs; the forms refuse them instead of cutting silently.
-SLUG_MAX_LENGTH = 80
-SLUG_TOO_LONG = f"A slug can be at most {SLUG_MAX_LENGTH} characters."
 TAG_NAME_MAX_LENGTH = 120  # Tag.name
 # A plausibility check only; the invitation mail is the real test of an address.
 LOOKS_LIKE_EMAIL = Regexp(r"^[^@\s]+@[^@\s]+\.[^@\s]+\Z", message="Enter an email address.")
@@ -144,10 +145,8 @@ class PostForm(FlaskForm):
     def validate_slug(self, field) -> None:
         """Lower-case words (Latin letters, or other scripts when Unicode slugs are on), digits
         and single hyphens: exactly what the slug maker itself would produce."""
-        from app.content.publishing import post_slug
-
         if field.data and post_slug(field.data) != field.data:
-            raise ValidationError("Use lower-case letters, digits and single hyphens.")
+            raise ValidationError(SLUG_MESSAGE)
 
     def validate_tags(self, field) -> None:
         for name in (field.data or "").split(","):

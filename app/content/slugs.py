@@ -34,6 +34,7 @@ SLUG_PATTERN = r"^[a-z0-9]+(?:-[a-z0-9]+)*\Z"
 # slugify() cuts longer slugs; the forms refuse them instead of cutting silently.
 SLUG_MAX_LENGTH = 80
 SLUG_TOO_LONG = f"A slug can be at most {SLUG_MAX_LENGTH} characters."
+SLUG_MESSAGE = "Use lower-case letters, digits and single hyphens."
 AUTHOR_SLUG_MAX_LENGTH = 60
 # Concurrent saves of the same title each move on to the next number; past this many rounds
 # something else is wrong and the save is refused with a form error instead of looping.
