@@ -579,3 +579,41 @@ def test_theme_export_with_its_uploads_folder_brings_every_image_along(app, clie
         response = client.get(address)
         assert response.status_code == 200 and response.mimetype.startswith("image/")
         response.close()
+
+
+def test_old_feed_addresses_follow_to_the_new_feeds(app, tmp_path, client):
+    """Subscribers keep their feeds: the site's, a nested category's, a tag's and an author's,
+    in the path forms and the ?feed= forms WordPress answers, each 301 to a feed that works."""
+    posts = [
+        WxrPost(
+            1, "Filed deep", "Words.", slug="filed-deep",
+            categories=[("child", "Child")], tags=[("climate", "Climate")],
+        ),
+    ]  # fmt: skip
+    export = wxr(
+        posts,
+        authors=[("alice", "alice@old.example.org", "Alice Writer")],
+        categories=[("3", "parent", "Parent", ""), ("4", "child", "Child", "parent")],
+    )
+    import_wordpress(write(tmp_path / "feeds.xml", export))
+    author_slug = db.session.scalar(select(User.slug).where(User.email == "alice@old.example.org"))
+    expected = {
+        "/feed/rss2/": "/feed/",
+        "/feed/rss/": "/feed/",
+        "/?feed=rss2": "/feed/",
+        "/?feed=atom": "/feed/atom/",
+        "/category/parent/child/": "/category/child/",
+        "/category/parent/child/feed/": "/category/child/feed/",
+        "/category/parent/child/feed/atom/": "/category/child/feed/atom/",
+        "/?cat=4&feed=rss2": "/category/child/feed/",
+        "/tag/climate/feed/rss2/": "/tag/climate/feed/",
+        "/?tag=climate&feed=atom": "/tag/climate/feed/atom/",
+        "/author/alice/feed/rss2/": f"/author/{author_slug}/feed/",
+    }
+    for old, new in expected.items():
+        response = client.get(old)
+        assert response.status_code == 301, old
+        assert response.headers["Location"] == new, old
+        feed = client.get(new)
+        assert feed.status_code == 200, new
+        assert "Filed deep" in feed.text, new

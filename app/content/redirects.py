@@ -48,6 +48,8 @@ def normalise_source(path: str, query: Mapping[str, str] | None = None) -> str:
     '/2013/01/α'
     >>> normalise_source("/", {"p": "12", "utm_medium": "y"})
     '/?p=12'
+    >>> normalise_source("/", {"feed": "rss2", "cat": "4"})
+    '/?cat=4&feed=rss2'
     """
     path = unquote(path or "/").strip()
     if not path.startswith("/"):
@@ -60,7 +62,10 @@ def normalise_source(path: str, query: Mapping[str, str] | None = None) -> str:
         for name in WORDPRESS_QUERY_KEYS:
             value = query.get(name)
             if value:
-                return f"{key}?{name}={value.strip().casefold()}"
+                key = f"{key}?{name}={value.strip().casefold()}"
+                feed = query.get("feed") if name != "feed" else None
+                # An archive's feed (?cat=4&feed=rss2) is an address of its own.
+                return f"{key}&feed={feed.strip().casefold()}" if feed else key
     return key
 
 
@@ -94,12 +99,11 @@ def find(path: str, query: Mapping[str, str]) -> Redirect | None:
         has_control_characters(k) or has_control_characters(v) for k, v in query.items()
     ):
         return None  # no stored source has them (forms refuse them; PostgreSQL cannot hold NUL)
-    keys = []
-    with_query = normalise_source(path, query)
-    keys.append(with_query)
-    plain = normalise_source(path)
-    if plain != with_query:
-        keys.append(plain)
+    keys = [normalise_source(path, query)]
+    if "feed" in query:  # no redirect for that feed: the content it belongs to, then the path
+        keys.append(normalise_source(path, {k: v for k, v in query.items() if k != "feed"}))
+    keys.append(normalise_source(path))
+    keys = list(dict.fromkeys(keys))
     rows = {
         r.source: r for r in db.session.scalars(select(Redirect).where(Redirect.source.in_(keys)))
     }

@@ -101,6 +101,17 @@ def convert_batch_with(bodies: list[tuple[int, str]], ctx: ConversionContext) ->
     return [convert_for_storage(content, old_id, ctx) for old_id, content in bodies]
 
 
+# WordPress feed addresses (path forms under an archive, and ?feed= forms) -> Broadside's feed
+# under the same archive: RSS at feed/, Atom at feed/atom/ (app/public/feeds.py).
+FEED_VARIANTS = (
+    ("feed/", "feed/"),
+    ("feed/rss2/", "feed/"),
+    ("feed/rss/", "feed/"),
+    ("feed/atom/", "feed/atom/"),
+)
+FEED_QUERIES = (("rss2", "feed/"), ("rss", "feed/"), ("atom", "feed/atom/"))
+
+
 class ImportFailed(RuntimeError):
     """The import stopped; nothing was changed. The message says which item and why."""
 
@@ -1119,7 +1130,24 @@ class WordPressImport:
                 return
             wanted.setdefault(key, new)
 
+        def add_archive(old: str, new: str, query: dict[str, str] | None = None) -> None:
+            """An archive's old address and its feeds' (``feed/``, ``feed/rss2/``,
+            ``feed/atom/`` and the ``?feed=`` form) -> the archive and its RSS / Atom feed."""
+            add(old, new)
+            old = old.rstrip("/") + "/"
+            for variant, target in FEED_VARIANTS:
+                add(old + variant, new + target)
+            if query:
+                add(normalise_source(base_path + "/", query), new)
+                for name, target in FEED_QUERIES:
+                    add(normalise_source(base_path + "/", {**query, "feed": name}), new + target)
+
         base_path = urlsplit(self.site_url).path.rstrip("/")
+        # The whole site's feeds, whatever form subscribers have.
+        add_archive(base_path + "/", "/")
+        for name, target in FEED_QUERIES:
+            add(normalise_source(base_path + "/", {"feed": name}), "/" + target)
+
         timezone = get_setting("site_timezone")
         published = {"publish"}
         post_rows = {}
@@ -1174,24 +1202,23 @@ class WordPressImport:
                 seen.add(parent)
                 chain.append(parent)
                 parent = self.old_category_parent.get(parent)
-            new = f"/category/{new_slug}/"
-            add(f"{base_path}/category/{'/'.join(reversed(chain))}/", new)
             old_id = self.term_old_ids.get(("category", slug))
-            if old_id:
-                add(normalise_source(base_path + "/", {"cat": old_id}), new)
+            add_archive(
+                f"{base_path}/category/{'/'.join(reversed(chain))}/",
+                f"/category/{new_slug}/",
+                {"cat": old_id} if old_id else None,
+            )
         for slug, tid in self.tag_ids.items():
             new_slug = db.session.scalar(select(Tag.slug).where(Tag.id == tid))
-            add(f"{base_path}/tag/{slug}/", f"/tag/{new_slug}/")
-            add(normalise_source(base_path + "/", {"tag": slug}), f"/tag/{new_slug}/")
+            add_archive(f"{base_path}/tag/{slug}/", f"/tag/{new_slug}/", {"tag": slug})
         for login, uid in self.user_ids.items():
             user_slug = db.session.scalar(select(User.slug).where(User.id == uid))
             author = scan.authors.get(login)
-            add(f"{base_path}/author/{login}/", f"/author/{user_slug}/")
-            if author is not None and author.old_id:
-                add(
-                    normalise_source(base_path + "/", {"author": author.old_id}),
-                    f"/author/{user_slug}/",
-                )
+            add_archive(
+                f"{base_path}/author/{login}/",
+                f"/author/{user_slug}/",
+                {"author": author.old_id} if author is not None and author.old_id else None,
+            )
         self._store_redirects(wanted)
 
     def _store_redirects(self, wanted: dict[str, str]) -> None:
