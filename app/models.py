@@ -237,6 +237,12 @@ class Post(db.Model):
     # WordPress-style post password: a shared access code (not an account secret) that editors
     # see and can change in the post form, so it is kept as entered, like WordPress does.
     password: Mapped[str | None] = mapped_column(String(255))
+    # Search engines and link previews (app/public/metadata.py): an optional title and
+    # description instead of the title and excerpt, and "hidden from search engines" (noindex,
+    # left out of the sitemaps).
+    seo_title: Mapped[str | None] = mapped_column(String(300))
+    seo_description: Mapped[str | None] = mapped_column(String(500))
+    noindex: Mapped[bool] = mapped_column(Boolean, default=False, server_default=sa_false())
     # Optimistic locking: every UPDATE says "WHERE version = <the version this copy was loaded
     # at>", so a save based on an older copy fails instead of overwriting a colleague's work.
     # Only saves of the content raise it (app.content.revisions.bump_version).
@@ -298,6 +304,13 @@ class Page(db.Model):
     featured_media_id: Mapped[int | None] = mapped_column(
         ForeignKey("media_items.id", ondelete="SET NULL"), index=True
     )
+
+    # Search engines and link previews (app/public/metadata.py): an optional title and
+    # description instead of the title and excerpt, and "hidden from search engines" (noindex,
+    # left out of the sitemaps).
+    seo_title: Mapped[str | None] = mapped_column(String(300))
+    seo_description: Mapped[str | None] = mapped_column(String(500))
+    noindex: Mapped[bool] = mapped_column(Boolean, default=False, server_default=sa_false())
 
     parent: Mapped[Page | None] = relationship(remote_side=[id])
     featured_media: Mapped[MediaItem | None] = relationship(lazy="joined")

@@ -23,7 +23,7 @@ from wtforms.validators import (
     ValidationError,
 )
 
-from app.admin.forms import optional_id
+from app.admin.forms import SearchEngineFields, optional_id
 from app.content.slugs import SLUG_MAX_LENGTH, SLUG_MESSAGE, SLUG_PATTERN, SLUG_TOO_LONG
 from app.models import PageStatus
 
@@ -110,7 +110,7 @@ class TagMergeForm(FlaskForm):
             raise ValidationError("Choose two different tags.")
 
 
-class PageForm(FlaskForm):
+class PageForm(SearchEngineFields, FlaskForm):
     title = StringField("Title", validators=[DataRequired(), Length(max=300)])
     slug = _slug_field(
         200,

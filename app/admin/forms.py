@@ -58,7 +58,23 @@ def _check_date_range(field) -> None:
         raise ValidationError(DATE_RANGE_MESSAGE)
 
 
-class PostForm(FlaskForm):
+class SearchEngineFields:
+    """Per post/page overrides for search engines and link previews (app/public/metadata.py)."""
+
+    seo_title = StringField(
+        "Search-engine title",
+        validators=[Optional(), Length(max=300)],
+        description="Shown in search results and link previews instead of the title.",
+    )
+    seo_description = TextAreaField(
+        "Search-engine description",
+        validators=[Optional(), Length(max=500)],
+        description="Shown under the title in search results instead of the excerpt.",
+    )
+    noindex = BooleanField("Hidden from search engines (noindex, left out of the sitemap)")
+
+
+class PostForm(SearchEngineFields, FlaskForm):
     title = StringField("Title", validators=[DataRequired(), Length(max=300)])
     slug = StringField(
         "Slug",

@@ -73,6 +73,9 @@ def _handle_page_form(form: PageForm, page: Page | None):
             status=form.status.data,
             language=form.language.data,
             featured_media_id=form.featured_media_id.data,
+            seo_title=form.seo_title.data or "",
+            seo_description=form.seo_description.data or "",
+            noindex=form.noindex.data,
         )
         try:
             saved = page_rules.save_page(page, draft, by=current_actor())

@@ -215,6 +215,9 @@ def _draft_from_form(form: PostForm) -> PostDraft:
         source_published_on=form.source_published_on.data,
         published_at=published_at,
         featured_media_id=form.featured_media_id.data,
+        seo_title=form.seo_title.data or "",
+        seo_description=form.seo_description.data or "",
+        noindex=form.noindex.data,
     )
 
 

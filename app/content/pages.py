@@ -46,6 +46,9 @@ class PageDraft:
     status: str = PageStatus.DRAFT.value  # pages are drafts or published, nothing else
     language: str = "en"
     featured_media_id: int | None = None  # a media library image (see app/media/library.py)
+    seo_title: str = ""
+    seo_description: str = ""
+    noindex: bool = False
 
 
 def save_page(
@@ -80,6 +83,9 @@ def save_page(
     page.status = draft.status
     page.language = draft.language
     page.featured_media_id = draft.featured_media_id
+    page.seo_title = draft.seo_title.strip() or None
+    page.seo_description = draft.seo_description.strip() or None
+    page.noindex = draft.noindex
     try:
         if requested or page.slug:
             save_with_unique_slug(page, requested or page.slug, fixed=True)

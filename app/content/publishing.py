@@ -57,6 +57,9 @@ class PostDraft:
     translation_of: int | None = None
     featured_media_id: int | None = None  # a media library image (see app/media/library.py)
     password: str = ""
+    seo_title: str = ""
+    seo_description: str = ""
+    noindex: bool = False
 
 
 class StatusNotAllowed(NotAllowed):
@@ -165,6 +168,9 @@ def _apply_draft(
     post.sticky = draft.sticky
     post.featured_media_id = draft.featured_media_id
     post.password = draft.password.strip() or None
+    post.seo_title = draft.seo_title.strip() or None
+    post.seo_description = draft.seo_description.strip() or None
+    post.noindex = draft.noindex
     categories, tags = terms if terms is not None else _terms_of(draft)
     with db.session.no_autoflush:
         post.categories = categories

@@ -36,7 +36,7 @@ def post_slices(now: datetime | None = None) -> list[PostSlice]:
     year = extract("year", Post.published_at)
     rows = db.session.execute(
         select(year, func.count(), func.max(Post.updated_at))
-        .where(*public_post_clauses(now))
+        .where(*public_post_clauses(now), Post.noindex.is_(False))
         .group_by(year)
         .order_by(year.desc())
     ).all()
@@ -78,7 +78,12 @@ def posts_of_year(
             Post.language,
             Post.translation_group,
         )
-        .where(*public_post_clauses(now), Post.published_at >= start, Post.published_at < end)
+        .where(
+            *public_post_clauses(now),
+            Post.noindex.is_(False),
+            Post.published_at >= start,
+            Post.published_at < end,
+        )
         .order_by(Post.published_at, Post.id)
         .limit(MAX_URLS)
         .offset((part - 1) * MAX_URLS)
@@ -90,7 +95,9 @@ def posts_of_year(
         if groups:
             for row in connection.execute(
                 select(Post.translation_group, Post.language, Post.slug, Post.published_at).where(
-                    *public_post_clauses(now), Post.translation_group.in_(sorted(groups))
+                    *public_post_clauses(now),
+                    Post.noindex.is_(False),
+                    Post.translation_group.in_(sorted(groups)),
                 )
             ):
                 versions.setdefault(row.translation_group, []).append(
@@ -109,6 +116,8 @@ def posts_of_year(
 
 
 def public_pages() -> list[Page]:
+    """Published pages, hidden ones included: a hidden parent still gives its children their
+    address (the caller leaves the hidden pages themselves out)."""
     return list(db.session.scalars(select(Page).where(*public_page_clauses()).order_by(Page.id)))
 
 

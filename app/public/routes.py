@@ -38,9 +38,15 @@ from app.content.visibility import (
 from app.extensions import db, limiter
 from app.inputs import parse_int
 from app.models import Post
+from app.public import metadata
 from app.templating import post_url
 
 bp = Blueprint("public", __name__)
+
+
+@bp.context_processor
+def _site_metadata() -> dict:
+    return {"site_metadata": metadata.site_metadata}
 
 
 # No site has a million pages of posts; beyond that (and for ``²``) the page does not exist.
@@ -188,6 +194,7 @@ def _render_post(post: Post, is_public: bool, password_error: str = "", status: 
             translations=translations_of(post),
             previous_post=previous_post,
             next_post=next_post,
+            meta=metadata.post_metadata(post),
         ),
         status,
     )
@@ -253,7 +260,11 @@ def page_detail(page_path: str):
     if not is_public and not can(current_user, "preview_page"):
         abort(404)
     return render_template(
-        "public/page.html", page=page, is_preview=not is_public, children=child_pages(page)
+        "public/page.html",
+        page=page,
+        is_preview=not is_public,
+        children=child_pages(page),
+        meta=metadata.page_metadata(page, [page.parent] if page.parent else []),
     )
 
 

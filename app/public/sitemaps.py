@@ -128,8 +128,8 @@ def sitemap_pages():
     def lines(connection: Connection) -> Iterator[str]:
         yield HEAD + URLSET
         for page in pages:
-            if page.parent_id is not None and page.parent_id not in by_id:
-                continue  # under an unpublished page: its address does not answer
+            if page.noindex or (page.parent_id is not None and page.parent_id not in by_id):
+                continue  # hidden from search engines, or under an unpublished page
             yield _url(root + page_path(page, by_id), page.updated_at)
         yield "</urlset>\n"
 
