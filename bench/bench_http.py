@@ -35,6 +35,7 @@ import time
 import urllib.request
 from dataclasses import dataclass
 from pathlib import Path
+from urllib.parse import urlencode
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
@@ -146,6 +147,7 @@ def pages(database_url: str, folder: Path) -> list[tuple[str, str]]:
     from app.extensions import db
     from app.models import Post
     from app.templating import post_url
+    from bench.generate import search_words
 
     app = create_app({"SQLALCHEMY_DATABASE_URI": database_url, "INSTANCE_PATH": folder,
                       "SECRET_KEY": "bench" * 10, "PAGE_CACHE": False})  # fmt: skip
@@ -165,6 +167,11 @@ def pages(database_url: str, folder: Path) -> list[tuple[str, str]]:
         ("author", "/author/author-0/"),
         ("post", post_path),
         ("page", "/about/"),
+        *(
+            (f"search {kind}", "/search?" + urlencode({"q": words}))
+            for kind, words in search_words(count).items()
+        ),
+        ("feed (RSS)", "/feed/"),
     ]
     if chosen:
         wanted = {c.strip() for c in chosen.split(",")}

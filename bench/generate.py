@@ -30,6 +30,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 from app import create_app
 from app.accounts.passwords import hash_password
 from app.caching.generation import bump
+from app.content import search
 from app.content.audit import Actor
 from app.content.pages import PageDraft, save_page
 from app.content.rendering import render_markdown
@@ -83,6 +84,25 @@ def _structure() -> tuple[list[int], list[int], list[int]]:
     return [a.id for a in authors], [c.id for c in categories], [t.id for t in tags]
 
 
+# Words that vary between titles, so searches match a known share of the posts: a word of
+# TOPICS is in 1 % of the titles, a pair of TOPICS and PLACES in about 1 in 9,000.
+TOPICS = [f"{stem}{suffix}" for stem in ("harbour", "meadow", "glacier", "estuary", "forest",
+          "delta", "lagoon", "canyon", "prairie", "tundra") for suffix in ("", "s", "land",
+          "side", "field", "ward", "mouth", "gate", "wood", "view")]  # fmt: skip
+PLACES = [f"{name}{n}" for n in range(9) for name in ("rhine", "danube", "elbe", "loire", "po",
+          "tagus", "oder", "vistula", "ebro", "seine")][:89]  # fmt: skip
+
+
+def search_words(posts: int) -> dict[str, str]:
+    """Queries for the benchmark: one word (1 % of posts), two words, a phrase."""
+    n = posts // 2
+    return {
+        "one word": TOPICS[n % len(TOPICS)],
+        "two words": f"{TOPICS[n % len(TOPICS)]} {PLACES[n % len(PLACES)]}",
+        "phrase": f'"state of {TOPICS[n % len(TOPICS)]}"',
+    }
+
+
 def _rows(posts: int, authors: list[int], now: datetime) -> Iterator[dict]:
     body_html = render_markdown(BODY)
     excerpt = derive_excerpt(body_html)
@@ -98,7 +118,8 @@ def _rows(posts: int, authors: list[int], now: datetime) -> Iterator[dict]:
         )
         yield {
             "id": n + 1,
-            "title": f"Report number {n} on the state of things",
+            "title": f"Report number {n} on the state of {TOPICS[n % len(TOPICS)]} "
+            f"by the {PLACES[n % len(PLACES)]}",
             "slug": f"report-number-{n}",
             "body_source": BODY,
             "body_html": body_html,
@@ -154,7 +175,8 @@ def populate(posts: int, *, progress: bool = False) -> float:
         columns = list(Post.__table__.columns.keys())
         wanted = [c for c in columns if c not in {"translation_group", "byline_name",
                   "source_name", "source_url", "source_published_on",
-                  "featured_media_id", "password"}]  # fmt: skip
+                  "featured_media_id", "password", "seo_title", "seo_description",
+                  "noindex"}]  # fmt: skip
         naive = ("published_at", "created_at", "updated_at")  # the columns hold naive UTC
         _copy_postgres(
             connection,
@@ -183,6 +205,7 @@ def populate(posts: int, *, progress: bool = False) -> float:
             )
         for batch in _batches(tag_links):
             connection.execute(insert(post_tags), [{"post_id": p, "tag_id": t} for p, t in batch])
+    search.rebuild(connection)  # rows written behind the session listener's back
     bump(db.session)
     db.session.commit()
     if connection.dialect.name == "postgresql":
