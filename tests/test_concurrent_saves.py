@@ -40,23 +40,23 @@ def _no_server_errors(results) -> None:
     assert not any("database is locked" in text for text in texts)
 
 
+def _new_post(browser: Browser, token: str, **fields: str) -> tuple[int, str, dict]:
+    data = {"body": "Saved while others save.", "language": "en", **fields, "csrf_token": token}
+    return browser.request("POST", "/admin/posts/new", data)
+
+
 def test_the_same_post_created_eight_times_at_once_gets_eight_slugs(app, server):
     make_user(Role.AUTHOR, email="writer@example.org")
     with server() as base:
         clients = _signed_in(base, "writer@example.org", "/admin/posts/new", 8)
         results = race(
             [
-                lambda b=b, t=t: b.request(
-                    "POST",
-                    "/admin/posts/new",
-                    {
-                        "title": "Same title",
-                        "body": "Saved eight times at once.",
-                        "status": "published",
-                        "language": "en",
-                        "tags": "Brand new tag, Another new tag",
-                        "csrf_token": t,
-                    },
+                lambda b=b, t=t: _new_post(
+                    b,
+                    t,
+                    title="Same title",
+                    status="published",
+                    tags="Brand new tag, Another new tag",
                 )
                 for b, t in clients
             ]
@@ -77,17 +77,8 @@ def test_one_typed_slug_claimed_at_once_is_saved_once_and_refused_clearly(app, s
         clients = _signed_in(base, "editor@example.org", "/admin/posts/new", 4)
         results = race(
             [
-                lambda b=b, t=t, n=n: b.request(
-                    "POST",
-                    "/admin/posts/new",
-                    {
-                        "title": f"Claimant {n}",
-                        "slug": "wanted-address",
-                        "body": "Mine.",
-                        "status": "draft",
-                        "language": "en",
-                        "csrf_token": t,
-                    },
+                lambda b=b, t=t, n=n: _new_post(
+                    b, t, title=f"Claimant {n}", slug="wanted-address", status="draft"
                 )
                 for n, (b, t) in enumerate(clients)
             ]
