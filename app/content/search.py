@@ -409,6 +409,7 @@ class SearchHit:
     page: Page | None
     title: str
     snippet: Markup
+    title_html: Markup | None = None  # the title, escaped, with the matching words marked
 
     @property
     def language(self) -> str:
@@ -590,6 +591,7 @@ def search(
                 page=page_obj,
                 title=row.title,
                 snippet=snippet(row.body or row.excerpt, terms, stemming=postgres),
+                title_html=snippet(row.title, terms, stemming=postgres, words=200),
             )
         )
     return results
