@@ -134,9 +134,9 @@ SQLITE_DROP = "DROP TABLE IF EXISTS search_fts"
 # Tables SQLite makes for the FTS5 index; not in the models (migrations/env.py skips them).
 SQLITE_SHADOW_PREFIX = "search_fts"
 
-for _statement in SQLITE_SCHEMA:
-    event.listen(search_documents, "after_create", DDL(_statement).execute_if(dialect="sqlite"))
-event.listen(search_documents, "before_drop", DDL(SQLITE_DROP).execute_if(dialect="sqlite"))
+# ``metadata.create_all`` / ``drop_all`` make and remove them too (installed by install_listeners).
+_SQLITE_CREATE_DDL = [DDL(s).execute_if(dialect="sqlite") for s in SQLITE_SCHEMA]
+_SQLITE_DROP_DDL = DDL(SQLITE_DROP).execute_if(dialect="sqlite")
 
 
 def create_sqlite_schema(connection: Connection) -> None:
@@ -329,6 +329,11 @@ def _after_flush(session: Session, flush_context) -> None:
 def install_listeners() -> None:
     if not event.contains(Session, "after_flush", _after_flush):
         event.listen(Session, "after_flush", _after_flush)
+    for ddl in _SQLITE_CREATE_DDL:
+        if not event.contains(search_documents, "after_create", ddl):
+            event.listen(search_documents, "after_create", ddl)
+    if not event.contains(search_documents, "before_drop", _SQLITE_DROP_DDL):
+        event.listen(search_documents, "before_drop", _SQLITE_DROP_DDL)
 
 
 # ---- parsing what a visitor typed -----------------------------------------------------------
