@@ -15,7 +15,7 @@ from datetime import UTC, datetime, timedelta
 from functools import lru_cache
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import Select, func, literal, select
+from sqlalchemy import ColumnElement, Select, func, literal, select
 from sqlalchemy.engine import Engine
 
 from app.content import listing
@@ -124,28 +124,32 @@ def _count_months(now: datetime) -> list[ArchiveYear]:
 # ---- the posts of one archive (queries the public archive pages paginate) -----------------
 
 
-def category_posts(slug: str) -> tuple[Category, Select] | None:
-    """The category ``slug`` and its public posts, those of its sub-categories included."""
-    categories = all_categories()
-    category = next((c for c in categories if c.slug == slug), None)
-    if category is None:
+def find_archive(kind: str, slug: str) -> tuple[Category | Tag | User, ColumnElement] | None:
+    """The category, tag or author ``slug`` and the condition on posts that its archive (page or
+    feed) lists: a category's includes its sub-categories. None: there is no such archive."""
+    if kind == "category":
+        categories = all_categories()
+        category = next((c for c in categories if c.slug == slug), None)
+        if category is None:
+            return None
+        ids = {category.id} | descendant_ids(category.id, categories)
+        return category, listing.in_categories(ids)
+    if kind == "tag":
+        tag = db.session.scalar(select(Tag).where(Tag.slug == slug))
+        return (tag, listing.with_tag(tag.id)) if tag is not None else None
+    if kind == "author":
+        author = db.session.scalar(select(User).where(User.slug == slug))
+        return (author, Post.author_id == author.id) if author is not None else None
+    raise ValueError(f"no archive kind {kind!r}")
+
+
+def archive_posts(kind: str, slug: str) -> tuple[Category | Tag | User, Select] | None:
+    """The archive's subject and its public posts, newest first (see :func:`find_archive`)."""
+    found = find_archive(kind, slug)
+    if found is None:
         return None
-    ids = {category.id} | descendant_ids(category.id, categories)
-    return category, public_posts().where(listing.in_categories(ids))
-
-
-def tag_posts(slug: str) -> tuple[Tag, Select] | None:
-    tag = db.session.scalar(select(Tag).where(Tag.slug == slug))
-    if tag is None:
-        return None
-    return tag, public_posts().where(listing.with_tag(tag.id))
-
-
-def author_posts(slug: str) -> tuple[User, Select] | None:
-    author = db.session.scalar(select(User).where(User.slug == slug))
-    if author is None:
-        return None
-    return author, public_posts().where(Post.author_id == author.id)
+    subject, condition = found
+    return subject, public_posts().where(condition)
 
 
 def period_bounds(year: int, month: int | None) -> tuple[datetime, datetime]:

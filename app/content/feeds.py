@@ -6,13 +6,11 @@ password-protected or private post never reaches a feed, so its body cannot leak
 
 from __future__ import annotations
 
-from collections.abc import Iterable
 from datetime import datetime
 
-from sqlalchemy import select
+from sqlalchemy import ColumnElement, select
 from sqlalchemy.orm import joinedload, selectinload
 
-from app.content import listing
 from app.content.visibility import open_post_clauses
 from app.extensions import db
 from app.models import Post
@@ -23,9 +21,7 @@ FEED_SIZE = 20
 def feed_posts(
     *,
     language: str | None = None,
-    category_ids: Iterable[int] | None = None,
-    tag_id: int | None = None,
-    author_id: int | None = None,
+    condition: ColumnElement[bool] | None = None,
     now: datetime | None = None,
     limit: int = FEED_SIZE,
 ) -> list[Post]:
@@ -40,10 +36,6 @@ def feed_posts(
     )
     if language:
         query = query.where(Post.language == language)
-    if category_ids:
-        query = query.where(listing.in_categories(category_ids))
-    if tag_id is not None:
-        query = query.where(listing.with_tag(tag_id))
-    if author_id is not None:
-        query = query.where(Post.author_id == author_id)
+    if condition is not None:  # an archive's (app.content.archives.find_archive)
+        query = query.where(condition)
     return list(db.session.scalars(query).unique())

@@ -13,15 +13,13 @@ from urllib.parse import urljoin
 
 from feedgen.feed import FeedGenerator
 from flask import Response, abort, request, url_for
-from sqlalchemy import select
 
+from app.content.archives import find_archive
 from app.content.feeds import feed_posts
 from app.content.languages import is_valid_language
 from app.content.settings import get_setting
-from app.content.taxonomy import all_categories, descendant_ids
-from app.extensions import db
 from app.media.library import social_image
-from app.models import Post, Tag, User, utcnow
+from app.models import Post, utcnow
 from app.public.routes import bp
 from app.templating import category_url, post_url
 
@@ -128,84 +126,34 @@ def _site(atom: bool):
     )
 
 
-@bp.route("/category/<slug>/feed/")
-def category_feed(slug: str):
-    return _category(slug, atom=False)
+# The feeds of category, tag and author archives: the same posts as the archive page lists.
+ARCHIVE_FEEDS = {"category": "public.category_archive", "tag": "public.tag_archive",
+                 "author": "public.author_archive"}  # fmt: skip
 
 
-@bp.route("/category/<slug>/feed/atom/")
-def category_feed_atom(slug: str):
-    return _category(slug, atom=True)
+@bp.route("/<any(category, tag, author):kind>/<slug>/feed/")
+def archive_feed(kind: str, slug: str):
+    return _archive(kind, slug, atom=False)
 
 
-def _category(slug: str, atom: bool):
-    categories = all_categories()
-    category = next((c for c in categories if c.slug == slug), None)
-    if category is None:
+@bp.route("/<any(category, tag, author):kind>/<slug>/feed/atom/")
+def archive_feed_atom(kind: str, slug: str):
+    return _archive(kind, slug, atom=True)
+
+
+def _archive(kind: str, slug: str, atom: bool):
+    found = find_archive(kind, slug)
+    if found is None:
         abort(404)
-    ids = {category.id} | descendant_ids(category.id, categories)
-    posts = feed_posts(language=_language(), category_ids=ids)
+    subject, condition = found
+    posts = feed_posts(language=_language(), condition=condition)
     if not posts:
-        abort(404)
-    endpoint = "public.category_feed_atom" if atom else "public.category_feed"
+        abort(404)  # an archive without public posts (an account, a draft's tag) is not revealed
+    endpoint = "public.archive_feed_atom" if atom else "public.archive_feed"
     return _render(
         posts,
         atom=atom,
-        title=category.name,
-        page_url=url_for("public.category_archive", slug=slug, _external=True),
-        self_url=_self_url(endpoint, slug=slug),
-    )
-
-
-@bp.route("/tag/<slug>/feed/")
-def tag_feed(slug: str):
-    return _tag(slug, atom=False)
-
-
-@bp.route("/tag/<slug>/feed/atom/")
-def tag_feed_atom(slug: str):
-    return _tag(slug, atom=True)
-
-
-def _tag(slug: str, atom: bool):
-    tag = db.session.scalar(select(Tag).where(Tag.slug == slug))
-    if tag is None:
-        abort(404)
-    posts = feed_posts(language=_language(), tag_id=tag.id)
-    if not posts:
-        abort(404)
-    endpoint = "public.tag_feed_atom" if atom else "public.tag_feed"
-    return _render(
-        posts,
-        atom=atom,
-        title=tag.name,
-        page_url=url_for("public.tag_archive", slug=slug, _external=True),
-        self_url=_self_url(endpoint, slug=slug),
-    )
-
-
-@bp.route("/author/<slug>/feed/")
-def author_feed(slug: str):
-    return _author(slug, atom=False)
-
-
-@bp.route("/author/<slug>/feed/atom/")
-def author_feed_atom(slug: str):
-    return _author(slug, atom=True)
-
-
-def _author(slug: str, atom: bool):
-    author = db.session.scalar(select(User).where(User.slug == slug))
-    if author is None:
-        abort(404)
-    posts = feed_posts(language=_language(), author_id=author.id)
-    if not posts:
-        abort(404)  # an account without public posts is not revealed
-    endpoint = "public.author_feed_atom" if atom else "public.author_feed"
-    return _render(
-        posts,
-        atom=atom,
-        title=author.display_name,
-        page_url=url_for("public.author_archive", slug=slug, _external=True),
-        self_url=_self_url(endpoint, slug=slug),
+        title=subject.display_name if kind == "author" else subject.name,
+        page_url=url_for(ARCHIVE_FEEDS[kind], slug=slug, _external=True),
+        self_url=_self_url(endpoint, kind=kind, slug=slug),
     )

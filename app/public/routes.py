@@ -120,17 +120,17 @@ def _archive(
 
 @bp.route("/category/<slug>/")
 def category_archive(slug: str):
-    return _listed_archive(archives.category_posts(slug), kind="Category")
+    return _listed_archive(archives.archive_posts("category", slug), kind="Category")
 
 
 @bp.route("/tag/<slug>/")
 def tag_archive(slug: str):
-    return _listed_archive(archives.tag_posts(slug), kind="Tag")
+    return _listed_archive(archives.archive_posts("tag", slug), kind="Tag")
 
 
 @bp.route("/author/<slug>/")
 def author_archive(slug: str):
-    return _listed_archive(archives.author_posts(slug), kind="Author")
+    return _listed_archive(archives.archive_posts("author", slug), kind="Author")
 
 
 def _listed_archive(found, *, kind: str):
