@@ -105,6 +105,10 @@ def test_wordpress_pager_addresses_redirect_to_the_query_form(client):
     assert client.get("/category/uncategorized/page/3/").headers["Location"] == (
         "/category/uncategorized/?page=3"
     )
+    assert client.get("/tag/climate/page/2/").headers["Location"] == "/tag/climate/?page=2"
+    assert client.get(f"/author/{author.slug}/page/2/").headers["Location"] == (
+        f"/author/{author.slug}/?page=2"
+    )
     assert client.get("/2024/2/page/2/").headers["Location"] == "/2024/2/?page=2"
     assert client.get(client.get("/page/2/").headers["Location"]).status_code == 200
 

@@ -25,19 +25,13 @@ def home_paged(number: int):
     return _to_query_page("public.home", number)
 
 
-@bp.route("/category/<slug>/page/<int:number>/")
-def category_paged(slug: str, number: int):
-    return _to_query_page("public.category_archive", number, slug=slug)
+ARCHIVES = {"category": "public.category_archive", "tag": "public.tag_archive",
+            "author": "public.author_archive"}  # fmt: skip
 
 
-@bp.route("/tag/<slug>/page/<int:number>/")
-def tag_paged(slug: str, number: int):
-    return _to_query_page("public.tag_archive", number, slug=slug)
-
-
-@bp.route("/author/<slug>/page/<int:number>/")
-def author_paged(slug: str, number: int):
-    return _to_query_page("public.author_archive", number, slug=slug)
+@bp.route("/<any(category, tag, author):kind>/<slug>/page/<int:number>/")
+def archive_paged(kind: str, slug: str, number: int):
+    return _to_query_page(ARCHIVES[kind], number, slug=slug)
 
 
 @bp.route("/<int:year>/page/<int:number>/")

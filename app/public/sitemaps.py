@@ -138,42 +138,29 @@ def sitemap_pages():
 
 @bp.route("/sitemap-categories.xml")
 def sitemap_categories():
-    root = _root()
-
     slugs = [c.slug for c in sitemaps.categories_with_posts()]
-
-    def lines(connection: Connection) -> Iterator[str]:
-        yield HEAD + URLSET
-        for slug in slugs:
-            yield _url(f"{root}/category/{quote(slug, safe='')}/")
-        yield "</urlset>\n"
-
-    return _stream(lines)
+    return _archive_sitemap("category", lambda connection: slugs)
 
 
 @bp.route("/sitemap-tags.xml")
 def sitemap_tags():
-    root = _root()
-
-    def lines(connection: Connection) -> Iterator[str]:
-        yield HEAD + URLSET
-        for slug in sitemaps.tags_with_posts(connection):
-            yield _url(f"{root}/tag/{quote(slug, safe='')}/")
-        yield "</urlset>\n"
-
-    return _stream(lines)
+    return _archive_sitemap("tag", sitemaps.tags_with_posts)  # streamed: sites have many tags
 
 
 @bp.route("/sitemap-authors.xml")
 def sitemap_authors():
-    root = _root()
-
     slugs = [u.slug or "" for u in sitemaps.authors_with_posts()]
+    return _archive_sitemap("author", lambda connection: slugs)
+
+
+def _archive_sitemap(kind: str, slugs: Callable[[Connection], Iterable[str]]) -> Response:
+    """The archive addresses of one kind (``/<kind>/<slug>/``), one per slug."""
+    root = _root()
 
     def lines(connection: Connection) -> Iterator[str]:
         yield HEAD + URLSET
-        for slug in slugs:
-            yield _url(f"{root}/author/{quote(slug, safe='')}/")
+        for slug in slugs(connection):
+            yield _url(f"{root}/{kind}/{quote(slug, safe='')}/")
         yield "</urlset>\n"
 
     return _stream(lines)
