@@ -71,6 +71,10 @@ def _pages() -> dict[str, str]:
         "month in French": f"/{year}/{month}/?lang=fr",
         "post": post_path,
         "page": "/about/",
+        "site feed": "/feed/",
+        "category feed": "/category/section-0/feed/",
+        "tag feed (Atom)": "/tag/common/feed/atom/",
+        "author feed": "/author/author-0/feed/",
     }
 
 
