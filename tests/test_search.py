@@ -10,7 +10,7 @@ import pytest
 
 from app.content import search
 from app.content.publishing import PostDraft, save_post
-from app.content.taxonomy import merge_tags, save_tag
+from app.content.taxonomy import delete_tag, merge_tags, save_tag
 from app.extensions import db
 from app.models import Post, PostStatus, search_documents
 from tests.conftest import login
@@ -138,6 +138,11 @@ def test_the_index_follows_edits_tag_renames_and_deletions_in_the_same_transacti
     db.session.commit()
     merge_tags(post.tags[0], other)
     db.session.commit()
+    assert search.search("shoreline").hits == []  # the merged-away name is gone
+    assert [h.title for h in search.search("wetlands").hits] == ["Mangroves"]
+    delete_tag(db.session.get(Post, post.id).tags[0])
+    db.session.commit()
+    assert search.search("wetlands").hits == []
     db.session.delete(db.session.get(Post, post.id))
     db.session.flush()
     assert search.search("forests", staff=True).hits == []

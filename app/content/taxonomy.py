@@ -6,7 +6,7 @@ from collections.abc import Iterable
 
 from sqlalchemy import delete, insert, select
 
-from app.content import trees
+from app.content import search, trees
 from app.content.collation import collated
 from app.content.slugs import (
     SlugTaken,
@@ -178,12 +178,19 @@ def merge_tags(source: Tag, target: Tag) -> int:
     db.session.execute(delete(post_tags).where(post_tags.c.tag_id == source.id))
     db.session.delete(source)
     db.session.flush()
+    # Bulk statements pass the search index's flush listener by: re-index the moved posts here,
+    # in the same transaction, so the old name is no longer found and the new one is.
+    search.index_posts(db.session.connection(), post_ids)
     db.session.expire_all()
     return len(post_ids)
 
 
 def delete_tag(tag: Tag) -> None:
-    """Remove a tag; its posts simply lose it."""
+    """Remove a tag; its posts simply lose it (and are no longer found by its name)."""
+    post_ids = set(
+        db.session.scalars(select(post_tags.c.post_id).where(post_tags.c.tag_id == tag.id))
+    )
     db.session.execute(delete(post_tags).where(post_tags.c.tag_id == tag.id))
     db.session.delete(tag)
     db.session.flush()
+    search.index_posts(db.session.connection(), post_ids)
