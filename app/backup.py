@@ -20,6 +20,8 @@ from pathlib import Path
 from sqlalchemy import inspect
 from sqlalchemy.engine import Engine, make_url
 
+from app.content import search
+
 FORMAT_VERSION = 1
 MANIFEST = "manifest.json"
 SQLITE_MEMBER = "database.sqlite3"
@@ -110,7 +112,9 @@ def _is_empty(engine: Engine) -> bool:
     inspector = inspect(engine)
     with engine.connect() as connection:
         for table in inspector.get_table_names():
-            if table in HOUSEKEEPING_TABLES:
+            # SQLite's FTS5 search index keeps its own config row; its content mirrors
+            # search_documents, which is checked like any table.
+            if table in HOUSEKEEPING_TABLES or table.startswith(search.SQLITE_SHADOW_PREFIX):
                 continue
             quoted = engine.dialect.identifier_preparer.quote(table)
             if connection.exec_driver_sql(f"SELECT 1 FROM {quoted} LIMIT 1").first():  # noqa: S608

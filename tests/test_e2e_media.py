@@ -42,7 +42,7 @@ def test_upload_feature_insert_publish_and_a_phone_gets_a_rendition(live_server,
 
     # Write a post: feature the photo and insert it into the body from the picker.
     page.goto(f"{base}/admin/posts/new")
-    page.get_by_label("Title").fill("Morning at the harbour")
+    page.get_by_label("Title", exact=True).fill("Morning at the harbour")
     body = page.get_by_label("Body (Markdown)")
     body.fill("The boats came back at dawn.")
     page.get_by_role("button", name="Insert image").click()

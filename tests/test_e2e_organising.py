@@ -32,7 +32,7 @@ def test_new_category_post_is_found_through_archive_and_header_menu(live_server,
 
     staff_nav.get_by_role("link", name="Posts").click()
     page.get_by_role("link", name="New post").click()
-    page.get_by_label("Title").fill("Brief an den Außenminister")
+    page.get_by_label("Title", exact=True).fill("Brief an den Außenminister")
     page.get_by_label("Body (Markdown)").fill("Sehr geehrter Herr Minister, …")
     page.get_by_label("Language").select_option("de")
     page.get_by_label("Offene Briefe").check()

@@ -57,7 +57,7 @@ def test_editor_on_a_phone_counts_formats_previews_and_turns_rtl(live_server, ch
 
     page.get_by_label("Language").select_option("fa")
     expect(body).to_have_attribute("dir", "rtl")
-    expect(page.get_by_label("Title")).to_have_attribute("dir", "rtl")
+    expect(page.get_by_label("Title", exact=True)).to_have_attribute("dir", "rtl")
     page.get_by_label("Language").select_option("de")
     expect(body).to_have_attribute("dir", "ltr")
 
@@ -93,7 +93,7 @@ def test_without_javascript_the_form_is_a_plain_textarea_that_saves(live_server,
     _log_in(page, base, "writer@example.org")
     page.goto(f"{base}/admin/posts/new")
     expect(page.locator(".editor__toolbar")).to_have_count(0)
-    page.get_by_label("Title").fill("Written without scripts")
+    page.get_by_label("Title", exact=True).fill("Written without scripts")
     page.get_by_label("Body (Markdown)").fill("Plain **Markdown** still works.")
     page.get_by_role("button", name="Preview").click()
     expect(page.locator(".preview strong")).to_have_text("Markdown")
@@ -220,7 +220,7 @@ def test_an_expired_session_loses_no_text(live_server, chromium):
     page.set_default_timeout(10_000)
     _log_in(page, base, "writer@example.org")
     page.goto(f"{base}/admin/posts/new")
-    page.get_by_label("Title").fill("Written while the session ran out")
+    page.get_by_label("Title", exact=True).fill("Written while the session ran out")
     page.get_by_label("Body (Markdown)").fill("Two thousand careful words.")
     context.clear_cookies()  # the session ends (expiry, logout elsewhere ...)
     page.get_by_role("button", name="Save").click()
@@ -233,7 +233,7 @@ def test_an_expired_session_loses_no_text(live_server, chromium):
     page.wait_for_url(f"{base}/admin/posts/new")  # back at the form
 
     page.get_by_role("button", name="Restore that text").click()
-    expect(page.get_by_label("Title")).to_have_value("Written while the session ran out")
+    expect(page.get_by_label("Title", exact=True)).to_have_value("Written while the session ran out")
     expect(page.get_by_label("Body (Markdown)")).to_have_value("Two thousand careful words.")
     page.get_by_role("button", name="Save").click()
     expect(page.get_by_text("Post created.")).to_be_visible()
@@ -252,7 +252,7 @@ def test_translation_of_is_searched_as_you_type(live_server, page):
             make_post(writer, title=f"Other story {n}", language="de")
     _log_in(page, base, "writer@example.org")
     page.goto(f"{base}/admin/posts/new")
-    page.get_by_label("Title").fill("The petition to the Bundestag")
+    page.get_by_label("Title", exact=True).fill("The petition to the Bundestag")
     page.get_by_label("Body (Markdown)").fill("Text.")
     search = page.get_by_role("combobox", name="Translation of")
     search.fill("petition")
