@@ -32,7 +32,9 @@ def test_staff_writes_previews_publishes_and_a_visitor_reads(live_server, page):
     preview = page.locator(".preview")
     expect(preview.get_by_role("heading", name="Ce que nous avons entendu")).to_be_visible()
     expect(preview.locator("em", has_text="venues de loin")).to_be_visible()
-    expect(page.get_by_label("Title", exact=True)).to_have_value("Rencontre à Genève : les témoignages")
+    expect(page.get_by_label("Title", exact=True)).to_have_value(
+        "Rencontre à Genève : les témoignages"
+    )
 
     page.get_by_label("Status").select_option("published")
     page.get_by_role("button", name="Save").click()

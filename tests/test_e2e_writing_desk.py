@@ -233,7 +233,9 @@ def test_an_expired_session_loses_no_text(live_server, chromium):
     page.wait_for_url(f"{base}/admin/posts/new")  # back at the form
 
     page.get_by_role("button", name="Restore that text").click()
-    expect(page.get_by_label("Title", exact=True)).to_have_value("Written while the session ran out")
+    expect(page.get_by_label("Title", exact=True)).to_have_value(
+        "Written while the session ran out"
+    )
     expect(page.get_by_label("Body (Markdown)")).to_have_value("Two thousand careful words.")
     page.get_by_role("button", name="Save").click()
     expect(page.get_by_text("Post created.")).to_be_visible()
