@@ -8,7 +8,7 @@ from pathlib import Path
 
 from flask import Response, current_app, redirect, url_for
 
-from app.public.routes import bp
+from app.public.routes import ARCHIVE_ENDPOINTS, bp
 
 FAVICON_MAX_AGE = 7 * 24 * 3600
 
@@ -25,13 +25,9 @@ def home_paged(number: int):
     return _to_query_page("public.home", number)
 
 
-ARCHIVES = {"category": "public.category_archive", "tag": "public.tag_archive",
-            "author": "public.author_archive"}  # fmt: skip
-
-
 @bp.route("/<any(category, tag, author):kind>/<slug>/page/<int:number>/")
 def archive_paged(kind: str, slug: str, number: int):
-    return _to_query_page(ARCHIVES[kind], number, slug=slug)
+    return _to_query_page(ARCHIVE_ENDPOINTS[kind], number, slug=slug)
 
 
 @bp.route("/<int:year>/page/<int:number>/")

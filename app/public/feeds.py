@@ -20,7 +20,7 @@ from app.content.languages import is_valid_language
 from app.content.settings import get_setting
 from app.media.library import social_image
 from app.models import Post, utcnow
-from app.public.routes import bp
+from app.public.routes import ARCHIVE_ENDPOINTS, bp
 from app.templating import category_url, post_url
 
 RSS_TYPE = "application/rss+xml; charset=utf-8"
@@ -127,10 +127,6 @@ def _site(atom: bool):
 
 
 # The feeds of category, tag and author archives: the same posts as the archive page lists.
-ARCHIVE_FEEDS = {"category": "public.category_archive", "tag": "public.tag_archive",
-                 "author": "public.author_archive"}  # fmt: skip
-
-
 @bp.route("/<any(category, tag, author):kind>/<slug>/feed/")
 def archive_feed(kind: str, slug: str):
     return _archive(kind, slug, atom=False)
@@ -154,6 +150,6 @@ def _archive(kind: str, slug: str, atom: bool):
         posts,
         atom=atom,
         title=subject.display_name if kind == "author" else subject.name,
-        page_url=url_for(ARCHIVE_FEEDS[kind], slug=slug, _external=True),
+        page_url=url_for(ARCHIVE_ENDPOINTS[kind], slug=slug, _external=True),
         self_url=_self_url(endpoint, kind=kind, slug=slug),
     )

@@ -43,6 +43,10 @@ from app.templating import post_url
 
 bp = Blueprint("public", __name__)
 
+# The archive page of each kind that /<kind>/<slug>/ pager and feed addresses belong to.
+ARCHIVE_ENDPOINTS = {"category": "public.category_archive", "tag": "public.tag_archive",
+                     "author": "public.author_archive"}  # fmt: skip
+
 
 @bp.context_processor
 def _site_metadata() -> dict:
