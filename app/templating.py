@@ -4,11 +4,13 @@ from __future__ import annotations
 
 from datetime import date, datetime
 
-from flask import Flask, url_for
+from flask import Flask, render_template, request, url_for
 from flask_login import current_user
+from markupsafe import Markup
 from sqlalchemy import select
 from sqlalchemy.orm import load_only
 
+from app.caching.fragments import per_site_state
 from app.content.archives import archive_years
 from app.content.dates import format_day, format_long_date, to_site_time
 from app.content.languages import language_name, text_direction
@@ -82,7 +84,12 @@ def author_url(user: User, **kwargs) -> str:
 
 
 def header_menu() -> list[tuple[str, str]]:
-    """(label, url) pairs of the header menu, in the admins' order; two queries."""
+    """(label, url) pairs of the header menu, in the admins' order: two queries once per site
+    state and worker (app.caching.fragments), none on most page views."""
+    return per_site_state("header_menu", _header_menu, request.script_root)
+
+
+def _header_menu() -> list[tuple[str, str]]:
     items = menu_items()
     if not items:
         return []
@@ -97,6 +104,17 @@ def header_menu() -> list[tuple[str, str]]:
         elif item.category is not None:
             entries.append((menu_label(item), category_url(item.category)))
     return entries
+
+
+def site_fragment(template: str) -> Markup:
+    """A template that is the same on every public page (the archive list in the footer),
+    rendered once per site state and worker. Its links depend only on the script root."""
+
+    def render() -> Markup:
+        # The output of an autoescaping template: already safe HTML.
+        return Markup(render_template(template))  # noqa: S704
+
+    return per_site_state("fragment", render, template, request.script_root)
 
 
 def month_url(moment: datetime) -> str:
@@ -126,6 +144,7 @@ def init_templating(app: Flask) -> None:
         tag_url=tag_url,
         author_url=author_url,
         header_menu=header_menu,
+        site_fragment=site_fragment,
         month_url=month_url,
         archive_years=archive_years,
         post_is_public=post_is_public,

@@ -18,6 +18,7 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import ColumnElement, Select, func, literal, select
 from sqlalchemy.engine import Engine
 
+from app.caching.fragments import per_site_state
 from app.content import listing
 from app.content.dates import MAX_YEAR, MIN_YEAR, from_site_time
 from app.content.settings import get_setting
@@ -82,25 +83,16 @@ def _month_expression(timezone: str):
     return getattr(func, SQLITE_FUNCTION)(Post.published_at, literal(timezone))
 
 
-# The last result per worker, keyed on the site state (app.caching.generation): it changes with
-# every public change and when a scheduled post's time comes, so the counts are never stale,
-# and the GROUP BY runs once per change instead of on every page view.
-_last: dict[tuple, list[ArchiveYear]] = {}
-
-
 def archive_years(now: datetime | None = None) -> list[ArchiveYear]:
-    """Years, newest first, each with its months (newest first) and their visible post counts."""
+    """Years, newest first, each with its months (newest first) and their visible post counts.
+
+    Without ``now``, the result is kept per site state (app.caching.fragments): the state changes
+    with every public change and when a scheduled post's time comes, so the counts are never
+    stale, and the GROUP BY runs once per change instead of on every page view."""
     if now is not None:
         return _count_months(now)
-    from app.caching.generation import current_state
-
-    key = (id(db.engine), current_state().tag, get_setting("site_timezone"))
-    cached = _last.get(key)
-    if cached is None:
-        cached = _count_months(utcnow())
-        _last.clear()
-        _last[key] = cached
-    return cached
+    timezone = get_setting("site_timezone")
+    return per_site_state("archive_years", lambda: _count_months(utcnow()), timezone)
 
 
 def _count_months(now: datetime) -> list[ArchiveYear]:

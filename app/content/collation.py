@@ -22,6 +22,7 @@ def _collator():
     return Collator()
 
 
+@lru_cache(maxsize=4096)  # the same names are sorted on every page view
 def sort_key(text: str | None) -> tuple[int, ...]:
     return _collator().sort_key((text or "").strip())
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import UTC, date, datetime
+from functools import lru_cache
 from zoneinfo import ZoneInfo
 
 from babel.dates import format_date
@@ -38,6 +39,7 @@ def from_site_time(local: datetime, timezone: str) -> datetime:
     return local.replace(tzinfo=ZoneInfo(timezone)).astimezone(UTC)
 
 
+@lru_cache(maxsize=4096)  # a page shows tens of dates, most of them repeated on the next page
 def format_day(day: date, language: str = "en") -> str:
     """A day as people write it in ``language``: 'September 2, 2026', '2. September 2026',
     '2 septembre 2026' (Babel's long date format, from the Unicode CLDR)."""

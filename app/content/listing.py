@@ -22,10 +22,10 @@ from dataclasses import dataclass, field
 from math import ceil
 
 from sqlalchemy import Select, exists, literal_column
-from sqlalchemy.orm import defer
+from sqlalchemy.orm import defer, joinedload
 
 from app.extensions import db
-from app.models import Post, post_categories, post_tags
+from app.models import Post, User, post_categories, post_tags
 
 MAX_PAGE = 100
 # ``posts.status = 'published'`` with the value inline: it must match the partial indexes'
@@ -36,6 +36,15 @@ PUBLISHED = literal_column("'published'")
 def card_columns() -> tuple:
     """Loader options for lists: everything but the bodies."""
     return (defer(Post.body_source, raiseload=True), defer(Post.body_html, raiseload=True))
+
+
+def card_options() -> tuple:
+    """Loader options for post cards: no bodies, and of the author (joined in the same query)
+    only the public name and address (another attribute, if ever read, loads on access)."""
+    return (
+        joinedload(Post.author).load_only(User.id, User.display_name, User.slug),
+        *card_columns(),
+    )
 
 
 def in_categories(category_ids: Iterable[int]):

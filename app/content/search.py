@@ -57,9 +57,9 @@ from sqlalchemy import (
     table,
 )
 from sqlalchemy.dialects.postgresql import REGCONFIG
-from sqlalchemy.orm import Session, joinedload, load_only
+from sqlalchemy.orm import Session, load_only
 
-from app.content.listing import card_columns
+from app.content.listing import card_options
 from app.content.text import plain_text
 from app.content.visibility import open_post_clauses, public_page_clauses
 from app.extensions import db
@@ -586,9 +586,7 @@ def search(
         {
             p.id: p
             for p in db.session.scalars(
-                select(Post)
-                .where(Post.id.in_(post_ids))
-                .options(joinedload(Post.author), *card_columns())
+                select(Post).where(Post.id.in_(post_ids)).options(*card_options())
             ).unique()
         }
         if post_ids

@@ -19,9 +19,8 @@ from __future__ import annotations
 from datetime import datetime
 
 from sqlalchemy import ColumnElement, Select
-from sqlalchemy.orm import joinedload
 
-from app.content.listing import PUBLISHED, card_columns
+from app.content.listing import PUBLISHED, card_options
 from app.extensions import db
 from app.models import Page, PageStatus, Post, PostStatus, utcnow
 
@@ -29,7 +28,7 @@ from app.models import Page, PageStatus, Post, PostStatus, utcnow
 def public_post_clauses(now: datetime | None = None) -> tuple[ColumnElement[bool], ...]:
     """WHERE clauses of public posts. The status is an inline literal so that SQLite and
     PostgreSQL's generic plans can use the partial indexes (app/content/listing.py)."""
-    return (Post.status == PUBLISHED, Post.published_at <= (now or utcnow()))
+    return (Post.status == PUBLISHED, Post.published_at <= (utcnow() if now is None else now))
 
 
 def open_post_clauses(now: datetime | None = None) -> tuple[ColumnElement[bool], ...]:
@@ -71,7 +70,7 @@ def public_posts(now: datetime | None = None, language: str | None = None) -> Se
     query = (
         db.select(Post)
         .where(*public_post_clauses(now))
-        .options(joinedload(Post.author), *card_columns())
+        .options(*card_options())
         .order_by(Post.published_at.desc(), Post.id.desc())
     )
     if language:

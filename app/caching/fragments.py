@@ -1,0 +1,44 @@
+"""Results that are the same for every visitor until the site changes, kept per worker.
+
+Some parts of a public page do not depend on the request at all: the archive list in the
+footer (a GROUP BY and some 150 links), the header menu. Computing them once per *site state*
+(``app.caching.generation``) instead of once per page view keeps a page's cost flat even with
+the page cache off. The state's tag changes with every public change, on every worker and
+server that shares the database, and when a scheduled post's time comes, so what is kept here
+is never older than the data it came from.
+
+Only plain values are kept (tuples, strings, ``Markup``), never ORM objects: they outlive the
+session that loaded them. Each entry is also keyed on the database (tests and tools run several
+apps in one process) and on what the caller passes, such as the script root its links start with.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Callable, Hashable
+from typing import TypeVar
+
+from app.caching.generation import current_state
+from app.extensions import db
+
+T = TypeVar("T")
+
+MAX_ENTRIES = 256  # a handful per state; old states are dropped wholesale when it fills
+
+_kept: dict[tuple, object] = {}
+_lock = threading.Lock()
+
+
+def per_site_state(name: str, compute: Callable[[], T], *key: Hashable) -> T:
+    """``compute()``, run at most once per site state (and ``key``) in this worker."""
+    full_key = (name, id(db.engine), current_state().tag, *key)
+    try:
+        return _kept[full_key]  # type: ignore[return-value]
+    except KeyError:
+        pass
+    value = compute()
+    with _lock:
+        if len(_kept) >= MAX_ENTRIES:
+            _kept.clear()
+        _kept[full_key] = value
+    return value
