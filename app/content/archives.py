@@ -22,7 +22,7 @@ from app.caching.fragments import per_site_state
 from app.content import listing
 from app.content.dates import MAX_YEAR, MIN_YEAR, from_site_time
 from app.content.settings import get_setting
-from app.content.taxonomy import all_categories, descendant_ids
+from app.content.taxonomy import category_rows, descendant_ids
 from app.content.visibility import public_post_clauses, public_posts
 from app.extensions import db, listen_once
 from app.models import Category, Post, Tag, User, utcnow
@@ -120,7 +120,7 @@ def find_archive(kind: str, slug: str) -> tuple[Category | Tag | User, ColumnEle
     """The category, tag or author ``slug`` and the condition on posts that its archive (page or
     feed) lists: a category's includes its sub-categories. None: there is no such archive."""
     if kind == "category":
-        categories = all_categories()
+        categories = category_rows()
         category = next((c for c in categories if c.slug == slug), None)
         if category is None:
             return None

@@ -20,10 +20,8 @@ import unicodedata
 from collections.abc import Iterable
 from typing import Any
 
-from slugify import slugify as _slugify
 from sqlalchemy import Connection, select
 from sqlalchemy.exc import IntegrityError
-from text_unidecode import unidecode as _unidecode
 
 from app.extensions import db, listen_once
 from app.models import User
@@ -68,6 +66,10 @@ def slugify(text: str | None, max_length: int = SLUG_MAX_LENGTH, keep_scripts: b
     """
     if max_length < 1:
         raise ValueError("max_length must be at least 1")
+    # Imported here: their transliteration tables take some 4 MB, needed only when saving.
+    from slugify import slugify as _slugify
+    from text_unidecode import unidecode as _unidecode
+
     if keep_scripts and text:
         text = "".join(
             _unidecode(char) if char.isalpha() and "LATIN" in unicodedata.name(char, "") else char

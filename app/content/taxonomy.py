@@ -66,8 +66,14 @@ def save_category(
 
 
 def all_categories() -> list[Category]:
-    """Every category in one query (sites have tens, not thousands)."""
-    return collated(db.session.scalars(select(Category)), lambda c: c.name)
+    """Every category in one query (sites have tens, not thousands), in name order."""
+    return collated(category_rows(), lambda c: c.name)
+
+
+def category_rows() -> list[Category]:
+    """Every category in one query, in no particular order: for public pages, which look
+    categories up by id or slug (ordering by name loads the 10 MB collation table)."""
+    return list(db.session.scalars(select(Category)))
 
 
 def descendant_ids(category_id: int, categories: Iterable[Category] | None = None) -> set[int]:

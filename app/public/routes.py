@@ -27,7 +27,7 @@ from app.content.permissions import can
 from app.content.protection import is_locked, unlock
 from app.content.publishing import translations_of
 from app.content.settings import get_setting
-from app.content.taxonomy import all_categories
+from app.content.taxonomy import category_rows
 from app.content.visibility import (
     archive_is_public,
     page_is_public,
@@ -83,7 +83,7 @@ def home():
     recent = _paginate(public_posts(language=lang).where(Post.sticky == false()))
     context = {"pagination": recent, "posts": recent.items, "lang": lang}
     if recent.page == 1:
-        categories = all_categories()
+        categories = category_rows()
         pinned = frontpage.pinned_posts()
         # The top story (first pinned, else newest) is not shown again in a featured block.
         top = pinned[0] if pinned else (recent.items[0] if recent.items else None)
