@@ -326,3 +326,25 @@ def test_the_migration_indexes_existing_content(app, backend):
     db.drop_all()
     with db.engine.begin() as connection:
         connection.execute(db.text("DROP TABLE IF EXISTS alembic_version"))
+
+
+def test_only_the_pages_found_are_loaded(app):
+    from sqlalchemy import event
+
+    from app.models import Page
+
+    make_page("Kelp page", body="kelp")
+    for n in range(4):
+        make_page(f"Other page {n}", body="seagrass")
+    db.session.expunge_all()
+    loaded = []
+
+    def count(target, context):
+        loaded.append(target.title)
+
+    event.listen(Page, "load", count)
+    try:
+        assert [h.title for h in search.search("kelp").hits] == ["Kelp page"]
+    finally:
+        event.remove(Page, "load", count)
+    assert loaded == ["Kelp page"]  # not every page of the site

@@ -598,7 +598,9 @@ def search(
         {
             p.id: p
             for p in db.session.scalars(
-                select(Page).options(
+                select(Page)
+                .where(Page.id.in_(page_ids))
+                .options(
                     load_only(
                         Page.id,
                         Page.title,
