@@ -337,7 +337,16 @@ search_documents = Table(
     Column("tags", Text, nullable=False, default=""),
     Column("body", Text, nullable=False, default=""),
     Column("vector", Text().with_variant(TSVECTOR(), "postgresql")),
+    # Copied from the post or page by the indexing (app/content/search.py), so a search reads
+    # this table alone: the date results are ordered by (a post's published_at, NULL while a
+    # draft has none; a page's updated_at) and the instant from which visitors may find the
+    # document (a post: its published_at if its body is open, see
+    # app/content/visibility.py; a published page: always; NULL: never, until it changes).
+    Column("published_at", UTCDateTime),
+    Column("open_from", UTCDateTime),
     Index("ix_search_documents_vector", "vector", postgresql_using="gin"),
+    # The text-search configurations in use are read by skipping along this index.
+    Index("ix_search_documents_config", "config"),
 )
 
 

@@ -15,6 +15,7 @@ from __future__ import annotations
 import json
 import re
 from contextlib import contextmanager
+from urllib.parse import urlencode
 
 import pytest
 from sqlalchemy import event
@@ -22,7 +23,7 @@ from sqlalchemy import event
 from app.caching.generation import STATE_SQL
 from app.extensions import db
 from app.models import Post, utcnow
-from bench.generate import populate
+from bench.generate import populate, search_words
 
 POSTS = 3000
 PER_PAGE = 10
@@ -75,6 +76,11 @@ def _pages() -> dict[str, str]:
         "category feed": "/category/section-0/feed/",
         "tag feed (Atom)": "/tag/common/feed/atom/",
         "author feed": "/author/author-0/feed/",
+        "category sitemap": "/sitemap-categories.xml",
+        **{
+            f"search {kind}": "/search?" + urlencode({"q": words})
+            for kind, words in search_words(POSTS).items()
+        },
     }
 
 

@@ -326,3 +326,139 @@ def test_the_migration_indexes_existing_content(app, backend):
     db.drop_all()
     with db.engine.begin() as connection:
         connection.execute(db.text("DROP TABLE IF EXISTS alembic_version"))
+
+
+def titles_of(query: str, **options) -> list[str]:
+    return [hit.title for hit in search.search(query, **options).hits]
+
+
+def test_title_hits_first_then_relevance_then_newest(app, writer):
+    day = datetime(2020, 1, 1, tzinfo=UTC)
+    make_post(writer, title="Kelp", body="Nothing else.", published_at=day)
+    make_post(writer, title="Older", body="Notes on kelp and other things.", published_at=day)
+    make_post(writer, title="Dense", body="kelp " * 12, published_at=day + timedelta(days=1))
+    make_post(writer, title="Newer", body="Notes on kelp and other things.",
+              published_at=day + timedelta(days=2))  # fmt: skip
+    make_post(writer, title="Unrelated", body="Seagrass.", published_at=day + timedelta(days=3))
+    assert titles_of("kelp") == ["Kelp", "Dense", "Newer", "Older"]
+
+
+def test_beyond_the_candidate_bound(app, writer, backend, monkeypatch):
+    """PostgreSQL ranks only the newest CANDIDATES matches (the date decides, not the id), so
+    an older match is never listed, however well it ranks; SQLite ranks every match."""
+    monkeypatch.setattr(search, "CANDIDATES", 3)
+    day = datetime(2020, 1, 1, tzinfo=UTC)
+    for n in range(3):
+        make_post(writer, title=f"Body {n}", body="kelp", published_at=day + timedelta(days=n))
+    make_post(writer, title="Kelp, the oldest", body="kelp", published_at=day - timedelta(days=1))
+    if backend == "postgresql":
+        assert titles_of("kelp") == ["Body 2", "Body 1", "Body 0"]
+        assert titles_of("kelp", page=2, per_page=2) == ["Body 0"]
+        assert not search.search("kelp", page=2, per_page=2).has_next
+    else:
+        assert titles_of("kelp") == ["Kelp, the oldest", "Body 2", "Body 1", "Body 0"]
+
+
+def test_the_index_follows_status_date_and_password_changes(app, writer):
+    day = datetime(2020, 1, 1, tzinfo=UTC)
+    first = make_post(writer, title="First", body="kelp", published_at=day)
+    second = make_post(writer, title="Second", body="kelp", published_at=day + timedelta(days=1))
+    assert titles_of("kelp") == ["Second", "First"]
+    first.published_at = day + timedelta(days=2)  # a new date: now the newest
+    db.session.commit()
+    assert titles_of("kelp") == ["First", "Second"]
+    second.status = PostStatus.DRAFT.value  # unpublished
+    db.session.flush()  # the same transaction already sees it
+    assert titles_of("kelp") == ["First"]
+    assert titles_of("kelp", staff=True) == ["First", "Second"]
+    db.session.commit()
+    second.status = PostStatus.PUBLISHED.value
+    second.published_at = datetime.now(UTC) + timedelta(days=2)  # scheduled
+    db.session.commit()
+    assert titles_of("kelp") == ["First"]
+    assert titles_of("kelp", now=datetime.now(UTC) + timedelta(days=3)) == ["Second", "First"]
+    first.password = "sesame"
+    db.session.commit()
+    assert titles_of("kelp") == []
+    first.password = None
+    first.status = PostStatus.PRIVATE.value
+    db.session.commit()
+    assert titles_of("kelp") == []
+    assert titles_of("kelp", staff=True) == ["Second", "First"]
+
+
+def test_only_the_pages_found_are_loaded(app):
+    from sqlalchemy import event
+
+    from app.models import Page
+
+    make_page("Kelp page", body="kelp")
+    for n in range(4):
+        make_page(f"Other page {n}", body="seagrass")
+    db.session.expunge_all()
+    loaded = []
+
+    def count(target, context):
+        loaded.append(target.title)
+
+    event.listen(Page, "load", count)
+    try:
+        assert titles_of("kelp") == ["Kelp page"]
+    finally:
+        event.remove(Page, "load", count)
+    assert loaded == ["Kelp page"]  # not every page of the site
+
+
+def test_the_migration_fills_the_dates_of_an_existing_index(app, backend):
+    """Sites indexed before f3a9d2c7b1e4: their rows get the date and open_from columns."""
+    from flask_migrate import upgrade
+
+    from tests import conftest
+
+    db.drop_all()
+    with db.engine.begin() as connection:
+        connection.execute(db.text("DROP TABLE IF EXISTS alembic_version"))
+    conftest._postgres_schema_ready = False
+    db.session.rollback()
+    upgrade(revision="e8b2c4d6f1a3")
+    writer = make_user()
+    # (PostgreSQL reads the vector; SQLite's FTS5 table is filled by its trigger.)
+    insert_document = {
+        "postgresql": "INSERT INTO search_documents (post_id, config, title, excerpt, byline,"
+        " tags, body, vector) VALUES (:id, 'english', :title, '', '', '', 'indexed',"
+        " to_tsvector('english', 'indexed'))",
+        "sqlite": "INSERT INTO search_documents (post_id, config, title, excerpt, byline, tags,"
+        " body) VALUES (:id, 'english', :title, '', '', '', 'indexed')",
+    }[backend]
+    for number, status in enumerate(("published", "draft"), start=1):
+        db.session.execute(
+            db.text(
+                "INSERT INTO posts (id, title, slug, body_source, body_html, excerpt, status,"
+                " author_id, published_at, created_at, updated_at, language, sticky, version,"
+                " noindex) VALUES (:id, :title, :title, 'x', '<p>indexed</p>', '', :status, :a,"
+                " :t, :t, :t, 'en', false, 1, false)"
+            ),
+            {"id": number, "title": status, "status": status, "a": writer.id,
+             "t": datetime(2020, 1, 1)},
+        )  # fmt: skip
+        db.session.execute(db.text(insert_document), {"id": number, "title": status})
+    db.session.commit()
+    upgrade()
+    assert titles_of("indexed") == ["published"]
+    assert sorted(titles_of("indexed", staff=True)) == ["draft", "published"]
+    assert db.session.scalar(db.select(db.func.min(search_documents.c.published_at))) == datetime(
+        2020, 1, 1, tzinfo=UTC
+    )
+    db.session.rollback()
+    db.drop_all()
+    with db.engine.begin() as connection:
+        connection.execute(db.text("DROP TABLE IF EXISTS alembic_version"))
+
+
+def test_the_configurations_in_use_are_read_by_skipping_along_their_index(app, writer):
+    make_post(writer, title="Brief", body="Text.", language="de")
+    make_post(writer, title="Lettre", body="Texte.", language="fr")
+    make_post(writer, title="Letter", body="Text.", language="fr")
+    make_page("Page", body="Text.", language="fa")
+    search._configs_in_use.clear()
+    assert search.configs_in_use(db.session.connection()) == ["french", "german", "simple"]

@@ -133,3 +133,22 @@ def test_robots_txt_names_the_sitemap_and_keeps_crawlers_out(client):
 @pytest.mark.parametrize("url", ["/sitemap-posts-0.xml", "/sitemap-posts-2020-1.xml"])
 def test_unknown_sitemaps_are_404(client, url):
     assert client.get(url).status_code == 404
+
+
+def test_a_parent_category_with_posts_only_in_sub_categories_is_listed(client):
+    writer = make_user()
+    reports = make_category("Reports")  # no post of its own
+    annual = make_category("Annual", parent=reports)
+    make_category("Monthly", parent=reports)  # no post: no archive
+    hidden = make_category("Hidden")
+    drafts = make_category("Drafts", parent=hidden)  # only a draft: neither is public
+    make_post(writer, title="Annual report", category_ids=[annual.id])
+    make_post(writer, title="Draft", status=PostStatus.DRAFT.value, category_ids=[drafts.id])
+    locs, _alternates = all_urls(client)
+    listed = {loc for loc in locs if "/category/" in loc}
+    assert listed == {f"{ROOT}/category/reports/", f"{ROOT}/category/annual/"}
+    # Exactly the public category archives: each listed one answers, the others are 404.
+    for slug in ("reports", "annual"):
+        assert client.get(f"/category/{slug}/").status_code == 200
+    for slug in ("monthly", "hidden", "drafts"):
+        assert client.get(f"/category/{slug}/").status_code == 404

@@ -16,6 +16,7 @@ from app.content.visibility import (
     open_post_clauses,
     post_body_is_open,
     post_is_public,
+    post_open_from,
     public_post_clauses,
     scheduled_post_clauses,
 )
@@ -134,6 +135,8 @@ def test_the_sql_rule_and_the_python_rule_agree(app, when):
     assert ids(*public_post_clauses(now)) == {p.id for p in posts if post_is_public(p, now)}
     assert ids(*open_post_clauses(now)) == {p.id for p in posts if post_body_is_open(p, now)}
     assert ids(*scheduled_post_clauses(now)) == {p.id for p in posts if is_scheduled(p, now)}
+    # The search index's copy of the rule: open from a stored instant on (or never).
+    assert ids(post_open_from() <= now) == {p.id for p in posts if post_body_is_open(p, now)}
     # And the rule itself: only published posts whose date has come are public.
     public = {p.id for p in posts if post_is_public(p, now)}
     expected = {

@@ -24,7 +24,16 @@ double quotes is a phrase, ``-word`` excludes a word, everything else is words (
 
 **What is found.** Visitors: open posts (public and without a password) and published pages.
 Staff (``staff=True``): everything. Ranking: documents matching in the title first, then by
-relevance, then newest first.
+relevance, then newest first. Each row also holds its document's date (``published_at``) and
+the instant visitors may find it from (``open_from``, NULL: not now; see
+``visibility.post_open_from``), re-written with the row when the post's status, date or
+password changes, so a search reads this one table.
+
+**Cost.** PostgreSQL takes the newest ``CANDIDATES`` (500) matches from the GIN index,
+ordered by date (no vector is read but for a phrase's or exclusion's recheck), and ranks only
+those: a search's cost is bounded by that, whatever the number of matches. Every page a visitor
+can open (``MAX_PAGE`` x ``PER_PAGE``) fits; an older match is never listed, however well it
+would rank. SQLite's FTS5 ranks every match with bm25, which stays fast (README).
 """
 
 from __future__ import annotations
@@ -55,18 +64,20 @@ from sqlalchemy import (
     or_,
     select,
     table,
+    text,
 )
 from sqlalchemy.dialects.postgresql import REGCONFIG
 from sqlalchemy.orm import Session, load_only
 
 from app.content.listing import card_options
 from app.content.text import plain_text
-from app.content.visibility import open_post_clauses, public_page_clauses
+from app.content.visibility import page_public_from, post_open_from
 from app.extensions import db
 from app.models import (
     Page,
     Post,
     Tag,
+    UTCDateTime,
     post_categories,
     post_tags,
     search_documents,
@@ -80,6 +91,11 @@ MAX_WORDS = 12
 MAX_PHRASES = 4
 MAX_EXCLUDED = 8
 SNIPPET_WORDS = 32
+# PostgreSQL ranks only the newest CANDIDATES matches of a search (see search()), so its cost
+# is bounded by this, not by how many documents match. Every page a visitor may open fits:
+# the 501st-newest match and older ones are never listed, however well they would rank.
+CANDIDATES = 500
+assert MAX_PAGE * PER_PAGE <= CANDIDATES
 
 # PostgreSQL text-search configurations by primary language subtag; anything else is "simple"
 # (lower-cased words, no stemming), which is right for Persian, Arabic, Kurdish ...
@@ -105,8 +121,8 @@ def config_for(language: str | None) -> str:
 
 
 # A search in every language reads the query in each text-search configuration the index holds,
-# not in all of them: each reading costs a pass over every match (four instead of ten readings
-# made a 100,000-post search twice as fast). Read once a minute per process and database; a
+# not in all of them: each reading is more index entries to scan and more to rank (four instead
+# of ten readings made a 100,000-post search twice as fast). Read once a minute per process and database; a
 # document this process indexes adds its configuration at once (other processes see it within
 # the minute, and the 'simple' reading finds its exact words meanwhile).
 CONFIGS_TTL_SECONDS = 60
@@ -116,9 +132,22 @@ _configs_in_use: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()  # engi
 def configs_in_use(connection: Connection) -> list[str]:
     read_at, configs = _configs_in_use.get(connection.engine, (0.0, set()))
     if time.monotonic() - read_at > CONFIGS_TTL_SECONDS:
-        configs = set(connection.scalars(select(search_documents.c.config).distinct()))
+        configs = set(connection.scalars(_CONFIGS_SKIP_SCAN))
         _configs_in_use[connection.engine] = (time.monotonic(), configs)
     return sorted(configs | {"simple"})
+
+
+# SELECT DISTINCT config, by skipping along ix_search_documents_config: one index probe per
+# configuration (a handful), where DISTINCT reads an entry per document (PostgreSQL has no
+# skip scan of its own before version 18; SQLite runs the same statement).
+_CONFIGS_SKIP_SCAN = text(
+    "WITH RECURSIVE found(config) AS ("
+    " SELECT min(config) FROM search_documents"
+    " UNION ALL"
+    " SELECT (SELECT min(config) FROM search_documents WHERE config > found.config)"
+    " FROM found WHERE found.config IS NOT NULL"
+    ") SELECT config FROM found WHERE config IS NOT NULL"
+)
 
 
 def _noted(bind, config: str) -> str:
@@ -188,6 +217,8 @@ def _document_values(bind, rows: Iterable[dict]) -> list[dict]:
                 "p_byline": row.get("byline") or "",
                 "p_tags": row.get("tags") or "",
                 "p_body": plain_text(row.get("body_html") or ""),
+                "p_published_at": row.get("published_at"),
+                "p_open_from": row.get("open_from"),
             }
         )
     if _is_postgres(bind):
@@ -211,6 +242,8 @@ def _insert_statement(bind):
         "byline": bindparam("p_byline"),
         "tags": bindparam("p_tags"),
         "body": bindparam("p_body"),
+        "published_at": bindparam("p_published_at", type_=UTCDateTime()),
+        "open_from": bindparam("p_open_from", type_=UTCDateTime()),
     }
     if _is_postgres(bind):
         config = cast(bindparam("p_config"), REGCONFIG)
@@ -241,9 +274,16 @@ def index_posts(connection: Connection, post_ids: Iterable[int]) -> None:
 def _index_post_batch(connection: Connection, ids: list[int]) -> None:
     p, tags = Post.__table__, Tag.__table__
     rows = connection.execute(
-        select(p.c.id, p.c.title, p.c.excerpt, p.c.byline_name, p.c.language, p.c.body_html).where(
-            p.c.id.in_(ids)
-        )
+        select(
+            p.c.id,
+            p.c.title,
+            p.c.excerpt,
+            p.c.byline_name,
+            p.c.language,
+            p.c.body_html,
+            p.c.published_at,
+            post_open_from().label("open_from"),
+        ).where(p.c.id.in_(ids))
     ).all()
     names: dict[int, list[str]] = {}
     for post_id, name in connection.execute(
@@ -265,6 +305,8 @@ def _index_post_batch(connection: Connection, ids: list[int]) -> None:
                 "tags": " ".join(names.get(r.id, ())),
                 "language": r.language,
                 "body_html": r.body_html,
+                "published_at": r.published_at,
+                "open_from": r.open_from,
             }
             for r in rows
         ),
@@ -279,13 +321,27 @@ def index_pages(connection: Connection, page_ids: Iterable[int]) -> None:
         return
     g = Page.__table__
     rows = connection.execute(
-        select(g.c.id, g.c.title, g.c.language, g.c.body_html).where(g.c.id.in_(ids))
+        select(
+            g.c.id,
+            g.c.title,
+            g.c.language,
+            g.c.body_html,
+            g.c.updated_at,
+            page_public_from().label("open_from"),
+        ).where(g.c.id.in_(ids))
     ).all()
     connection.execute(delete(search_documents).where(search_documents.c.page_id.in_(ids)))
     documents = _document_values(
         connection,
         (
-            {"page_id": r.id, "title": r.title, "language": r.language, "body_html": r.body_html}
+            {
+                "page_id": r.id,
+                "title": r.title,
+                "language": r.language,
+                "body_html": r.body_html,
+                "published_at": r.updated_at,
+                "open_from": r.open_from,
+            }
             for r in rows
         ),
     )
@@ -303,8 +359,13 @@ def rebuild(connection: Connection) -> int:
     return len(post_ids) + len(page_ids)
 
 
-_POST_FIELDS = ("title", "body_html", "excerpt", "byline_name", "language", "tags")
-_PAGE_FIELDS = ("title", "body_html", "language")
+# What a document holds: its text, and (for the filter and the order) whether and from when
+# visitors may find it and its date. A change of any of these rewrites it.
+_POST_FIELDS = (
+    *("title", "body_html", "excerpt", "byline_name", "language", "tags"),
+    *("status", "published_at", "password"),
+)
+_PAGE_FIELDS = ("title", "body_html", "language", "status")
 
 
 def _changed(obj, names: Sequence[str]) -> bool:
@@ -514,6 +575,39 @@ def search(
     posts, pages = Post.__table__, Page.__table__
     postgres = _is_postgres(db.session.get_bind())
 
+    # What may be found, on this table's own columns (kept in step by the indexing), so the
+    # unfiltered search joins nothing: visitors find documents whose open_from has come.
+    conditions = []
+    if not staff:
+        conditions.append(doc.open_from <= now)
+    if filters.posts_only:
+        conditions.append(doc.post_id.is_not(None))
+    source = search_documents
+    if filters.language or filters.posts_only:
+        source = source.outerjoin(posts, posts.c.id == doc.post_id)
+    if filters.language:
+        source = source.outerjoin(pages, pages.c.id == doc.page_id)
+        conditions.append(
+            or_(posts.c.language == filters.language, pages.c.language == filters.language)
+        )
+    if filters.author_id:
+        conditions.append(posts.c.author_id == filters.author_id)
+    if filters.year_range:
+        start, end = filters.year_range
+        conditions.append(and_(posts.c.published_at >= start, posts.c.published_at < end))
+    if filters.category_ids:
+        conditions.append(
+            select(post_categories.c.post_id)
+            .where(
+                post_categories.c.post_id == doc.post_id,
+                post_categories.c.category_id.in_(sorted(set(filters.category_ids))),
+            )
+            .exists()
+        )
+    # Newest first; a draft without a date counts as newest (both databases alike).
+    newest = (doc.published_at.desc().nulls_first(), doc.id.desc())
+    columns = (doc.post_id, doc.page_id, doc.title, doc.excerpt, doc.body)
+
     if postgres:
         configs = (
             [config_for(filters.language)]
@@ -522,61 +616,45 @@ def search(
         )
         if filters.language and configs[0] != "simple":
             configs.append("simple")
-        tsquery = _pg_tsquery(parsed, configs)
-        matches = doc.vector.op("@@")(tsquery)
+        # Evaluated once per search (an InitPlan): written inline, the query's parsing (cast
+        # to regconfig is not constant-folded) ran again for every row rechecked and ranked.
+        tsquery = select(_pg_tsquery(parsed, configs)).scalar_subquery()
+        # The newest CANDIDATES matches, found in the GIN index and ordered by date without
+        # reading their vectors (a phrase or an exclusion still rechecks each document that
+        # has all the words) ...
+        candidates = (
+            select(doc.id)
+            .select_from(source)
+            .where(doc.vector.op("@@")(tsquery), *conditions)
+            .order_by(*newest)
+            .limit(CANDIDATES)
+            .subquery("candidates")
+        )
+        # ... and only those are ranked: title hits first, then relevance, then newest.
         title_hit = func.ts_rank(
             literal_column("'{0,0,0,1}'::float4[]"), doc.vector, tsquery
         ) > literal(0)
-        score = func.ts_rank(doc.vector, tsquery)
-        source = search_documents
-        order = [case((title_hit, 1), else_=0).desc(), score.desc()]
-    else:
-        fts = table("search_fts", column("rowid"))
-        source = search_documents.join(fts, fts.c.rowid == doc.id)
-        matches = literal_column("search_fts").op("MATCH")(_sqlite_match(parsed))
-        weights = ", ".join(str(w) for w in FTS_WEIGHTS)
-        score = literal_column(f"bm25(search_fts, {weights})")
-        order = [score.asc()]
-
-    date_column = func.coalesce(posts.c.published_at, pages.c.updated_at)
-    source = source.outerjoin(posts, posts.c.id == doc.post_id).outerjoin(
-        pages, pages.c.id == doc.page_id
-    )
-    statement = select(doc.post_id, doc.page_id, doc.title, doc.excerpt, doc.body).select_from(
-        source
-    )
-    statement = statement.where(matches)
-    if not staff:
-        post_visible = and_(doc.post_id.is_not(None), *open_post_clauses(now))
-        page_visible = and_(doc.page_id.is_not(None), *public_page_clauses())
-        statement = statement.where(
-            post_visible if filters.posts_only else or_(post_visible, page_visible)
-        )
-    elif filters.posts_only:
-        statement = statement.where(doc.post_id.is_not(None))
-    if filters.language:
-        statement = statement.where(
-            or_(posts.c.language == filters.language, pages.c.language == filters.language)
-        )
-    if filters.author_id:
-        statement = statement.where(posts.c.author_id == filters.author_id)
-    if filters.year_range:
-        start, end = filters.year_range
-        statement = statement.where(posts.c.published_at >= start, posts.c.published_at < end)
-    if filters.category_ids:
-        statement = statement.where(
-            select(post_categories.c.post_id)
-            .where(
-                post_categories.c.post_id == doc.post_id,
-                post_categories.c.category_id.in_(sorted(set(filters.category_ids))),
+        statement = (
+            select(*columns)
+            .select_from(candidates.join(search_documents, doc.id == candidates.c.id))
+            .order_by(
+                case((title_hit, 1), else_=0).desc(),
+                func.ts_rank(doc.vector, tsquery).desc(),
+                *newest,
             )
-            .exists()
         )
-    statement = (
-        statement.order_by(*order, date_column.desc(), doc.id.desc())
-        .limit(per_page + 1)
-        .offset((page - 1) * per_page)
-    )
+    else:
+        # FTS5 ranks every match by bm25 (title weight 100: title hits first) fast enough
+        # at 100,000 posts (README), so SQLite has no candidate bound.
+        fts = table("search_fts", column("rowid"))
+        weights = ", ".join(str(w) for w in FTS_WEIGHTS)
+        statement = (
+            select(*columns)
+            .select_from(source.join(fts, fts.c.rowid == doc.id))
+            .where(literal_column("search_fts").op("MATCH")(_sqlite_match(parsed)), *conditions)
+            .order_by(literal_column(f"bm25(search_fts, {weights})").asc(), *newest)
+        )
+    statement = statement.limit(per_page + 1).offset((page - 1) * per_page)
     rows = db.session.execute(statement).all()
     results.has_next = len(rows) > per_page
     rows = rows[:per_page]
@@ -596,7 +674,9 @@ def search(
         {
             p.id: p
             for p in db.session.scalars(
-                select(Page).options(
+                select(Page)
+                .where(Page.id.in_(page_ids))
+                .options(
                     load_only(
                         Page.id,
                         Page.title,

@@ -15,6 +15,8 @@ from math import ceil
 
 from sqlalchemy import Connection, exists, extract, func, select
 
+from app.content import trees
+from app.content.taxonomy import all_categories
 from app.content.visibility import public_page_clauses, public_post_clauses
 from app.extensions import db
 from app.models import Category, Page, Post, Tag, User, post_categories, post_tags, utcnow
@@ -122,13 +124,22 @@ def public_pages() -> list[Page]:
 
 
 def categories_with_posts(now: datetime | None = None) -> list[Category]:
+    """The categories whose archive is public: those with a public post of their own and every
+    category above one (a category's archive lists its sub-categories' posts too, see
+    app.content.archives), in id order.
+
+    One index-backed EXISTS per category finds the first kind; the parents come from the list of
+    categories (sites have tens), read once."""
     now = now or utcnow()
     has_post = exists().where(
         post_categories.c.category_id == Category.id,
         post_categories.c.post_id == Post.id,
         *public_post_clauses(now),
     )
-    return list(db.session.scalars(select(Category).where(has_post).order_by(Category.id)))
+    with_posts = set(db.session.scalars(select(Category.id).where(has_post)))
+    categories = all_categories()
+    public = trees.with_ancestor_ids(((c.id, c.parent_id) for c in categories), with_posts)
+    return sorted((c for c in categories if c.id in public), key=lambda c: c.id)
 
 
 def tags_with_posts(connection: Connection, now: datetime | None = None) -> Iterator[str]:

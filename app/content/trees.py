@@ -21,3 +21,15 @@ def descendant_ids(edges: Iterable[tuple[int, int | None]], root_id: int) -> set
             found.add(current)
             stack.extend(children.get(current, []))
     return found
+
+
+def with_ancestor_ids(edges: Iterable[tuple[int, int | None]], node_ids: Iterable[int]) -> set[int]:
+    """``node_ids`` and every node above them, from ``(id, parent_id)`` pairs (cycle-safe)."""
+    parents = dict(edges)
+    found: set[int] = set()
+    for node_id in node_ids:
+        current: int | None = node_id
+        while current is not None and current not in found:
+            found.add(current)
+            current = parents.get(current)
+    return found

@@ -16,13 +16,13 @@ a Python predicate for an object already loaded, and the two are tested against 
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import UTC, datetime
 
-from sqlalchemy import ColumnElement, Select
+from sqlalchemy import ColumnElement, Select, and_, case, literal, null
 
 from app.content.listing import PUBLISHED, card_options
 from app.extensions import db
-from app.models import Page, PageStatus, Post, PostStatus, utcnow
+from app.models import Page, PageStatus, Post, PostStatus, UTCDateTime, utcnow
 
 
 def public_post_clauses(now: datetime | None = None) -> tuple[ColumnElement[bool], ...]:
@@ -34,6 +34,23 @@ def public_post_clauses(now: datetime | None = None) -> tuple[ColumnElement[bool
 def open_post_clauses(now: datetime | None = None) -> tuple[ColumnElement[bool], ...]:
     """WHERE clauses of public posts whose body any visitor may read (no password)."""
     return (*public_post_clauses(now), Post.password.is_(None))
+
+
+# Later than any post's date: a post open at this instant is open from its date on.
+_END_OF_TIME = datetime(9999, 12, 31, tzinfo=UTC)
+# Earlier than anything: a published page is public from always.
+ALWAYS = datetime(1970, 1, 1, tzinfo=UTC)
+
+
+def post_open_from() -> ColumnElement:
+    """SQL, per post: the instant from which its body is open, or NULL while it is never open
+    (a draft, a pending, private or password-protected post).
+
+    :func:`open_post_clauses` depends on time only through ``published_at <= now``, so a post
+    open at the end of time is open from its date on. The search index stores this value (with
+    the post's other columns, re-written when they change), so that a search asks one column
+    ``open_from <= now`` instead of joining posts."""
+    return case((and_(*open_post_clauses(_END_OF_TIME)), Post.published_at), else_=null())
 
 
 def post_is_public(post: Post, now: datetime | None = None) -> bool:
@@ -80,6 +97,11 @@ def public_posts(now: datetime | None = None, language: str | None = None) -> Se
 
 def public_page_clauses() -> tuple[ColumnElement[bool], ...]:
     return (Page.status == PageStatus.PUBLISHED.value,)
+
+
+def page_public_from() -> ColumnElement:
+    """SQL, per page: :data:`ALWAYS` if it is public, else NULL (see :func:`post_open_from`)."""
+    return case((and_(*public_page_clauses()), literal(ALWAYS, UTCDateTime())), else_=null())
 
 
 def page_is_public(page: Page) -> bool:
