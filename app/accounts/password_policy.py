@@ -18,6 +18,7 @@ def common_passwords() -> frozenset[str]:
 
     return frozenset(FREQUENCY_LISTS["passwords"])
 
+
 # zxcvbn's score runs 0 (guessed at once) to 4; below 3 is "somewhat guessable" or worse.
 MINIMUM_SCORE = 3
 # zxcvbn refuses longer input (its matching grows fast with length); a password this long is
