@@ -11,11 +11,10 @@ from __future__ import annotations
 from collections.abc import Iterable
 from datetime import datetime
 from functools import lru_cache
-from typing import NamedTuple
 
 from sqlalchemy import bindparam, select, true
 
-from app.content.listing import card_options, in_categories
+from app.content.listing import PostLink, card_options, in_categories, link_columns
 from app.content.taxonomy import descendant_ids
 from app.content.visibility import public_post_clauses, public_posts
 from app.extensions import db
@@ -24,25 +23,14 @@ from app.models import Category, Post, utcnow
 MAX_PINNED = 10
 
 
-class Headline(NamedTuple):
-    """What a headline link needs (``post_url`` and the language of its title)."""
-
-    id: int
-    title: str
-    slug: str
-    language: str
-    published_at: datetime | None
-    created_at: datetime
-
-
-def headline_posts(limit: int = 20, now: datetime | None = None) -> list[Headline]:
+def headline_posts(limit: int = 20, now: datetime | None = None) -> list[PostLink]:
     query = (
-        select(*(getattr(Post, name) for name in Headline._fields))
+        select(*link_columns())
         .where(*public_post_clauses(now))
         .order_by(Post.published_at.desc(), Post.id.desc())
         .limit(limit)
     )
-    return [Headline(*row) for row in db.session.execute(query)]
+    return [PostLink(*row) for row in db.session.execute(query)]
 
 
 def pinned_posts(now: datetime | None = None, limit: int = MAX_PINNED) -> list[Post]:

@@ -19,7 +19,9 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import dataclass, field
+from datetime import datetime
 from math import ceil
+from typing import NamedTuple
 
 from sqlalchemy import Select, exists, literal_column
 from sqlalchemy.orm import defer, joinedload
@@ -36,6 +38,22 @@ PUBLISHED = literal_column("'published'")
 def card_columns() -> tuple:
     """Loader options for lists: everything but the bodies."""
     return (defer(Post.body_source, raiseload=True), defer(Post.body_html, raiseload=True))
+
+
+class PostLink(NamedTuple):
+    """What a link to a post needs (``post_url`` and its title's language): a plain row, read
+    without building an ORM object, for the headline strip and previous/next links."""
+
+    id: int
+    title: str
+    slug: str
+    language: str
+    published_at: datetime | None
+    created_at: datetime
+
+
+def link_columns() -> tuple:
+    return tuple(getattr(Post, name) for name in PostLink._fields)
 
 
 def card_options() -> tuple:

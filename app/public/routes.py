@@ -16,12 +16,13 @@ from flask import (
 from flask_login import current_user
 from sqlalchemy import false, literal, select, text, tuple_
 from sqlalchemy.exc import SQLAlchemyError
-from sqlalchemy.orm import joinedload, load_only, raiseload, selectinload
+from sqlalchemy.orm import joinedload, selectinload
 
 from app.caching.http import not_public_cacheable
 from app.content import archives, frontpage, listing
 from app.content.dates import to_site_time
 from app.content.languages import is_valid_language
+from app.content.listing import PostLink, link_columns
 from app.content.pages import child_pages, find_page_by_path
 from app.content.permissions import can
 from app.content.protection import is_locked, unlock
@@ -37,7 +38,7 @@ from app.content.visibility import (
 )
 from app.extensions import db, limiter
 from app.inputs import parse_int
-from app.models import Post
+from app.models import Post, User
 from app.public import metadata
 from app.templating import post_url
 
@@ -172,7 +173,11 @@ def post_detail(year: int, month: str, day: str, slug: str):
     post = db.session.scalar(
         select(Post)
         .where(Post.slug == slug)
-        .options(joinedload(Post.author), selectinload(Post.categories), selectinload(Post.tags))
+        .options(
+            joinedload(Post.author).load_only(User.id, User.display_name, User.slug, User.bio),
+            selectinload(Post.categories),
+            selectinload(Post.tags),
+        )
     )
     if post is None:
         abort(404)
@@ -229,30 +234,25 @@ def unlock_post(post_id: int):
     return _render_post(post, is_public, "That password is not right.", 403)
 
 
-def _neighbours(post: Post) -> tuple[Post | None, Post | None]:
-    """The published posts just before and after ``post`` in time.
+def _neighbours(post: Post) -> tuple[PostLink | None, PostLink | None]:
+    """The published posts just before and after ``post`` in time, as plain link rows.
 
     Row-value comparisons on (published_at, id) are a range of the date index: one index step
     each, however old the post (an OR of two conditions would scan from the newest post)."""
-    # Only what the two links show; no author or image join (public_posts' card options would
-    # join both, and a narrower load_only on top of them still left ``language`` to a lazy load).
-    link_only = select(Post).options(
-        load_only(
-            Post.id, Post.title, Post.slug, Post.language, Post.published_at, Post.created_at
-        ),
-        raiseload("*"),
-    )
+    link = select(*link_columns())
     position = tuple_(Post.published_at, Post.id)
     here = tuple_(literal(post.published_at, Post.published_at.type), literal(post.id))
     # Earlier posts are visible if this one is: bounding by its date instead of "now" leaves one
     # upper bound, which SQLite's index range needs (it would otherwise start from the newest).
-    earlier = link_only.where(*public_post_clauses(post.published_at), position < here).order_by(
+    earlier = link.where(*public_post_clauses(post.published_at), position < here).order_by(
         Post.published_at.desc(), Post.id.desc()
     )
-    later = link_only.where(*public_post_clauses(), position > here).order_by(
+    later = link.where(*public_post_clauses(), position > here).order_by(
         Post.published_at.asc(), Post.id.asc()
     )
-    return db.session.scalar(earlier.limit(1)), db.session.scalar(later.limit(1))
+    found = [db.session.execute(query.limit(1)).first() for query in (earlier, later)]
+    previous_post, next_post = (PostLink(*row) if row else None for row in found)
+    return previous_post, next_post
 
 
 @bp.route("/<path:page_path>/")
