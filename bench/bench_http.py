@@ -172,6 +172,9 @@ def pages(database_url: str, folder: Path) -> list[tuple[str, str]]:
             for kind, words in search_words(count).items()
         ),
         ("feed (RSS)", "/feed/"),
+        # No template and no query: what every request costs in this app (hooks, session,
+        # limiter, security headers, request log) before a page does any work of its own.
+        ("floor (robots.txt)", "/robots.txt"),
     ]
     if chosen:
         wanted = {c.strip() for c in chosen.split(",")}
