@@ -83,6 +83,9 @@ class Server:
         self.process = subprocess.Popen(  # noqa: S603
             [GUNICORN, "-c", str(ROOT / "gunicorn.conf.py"), "--chdir", str(chdir),
              "-b", f"127.0.0.1:{self.port}", "-w", str(WORKERS), "--access-logfile", "/dev/null",
+             # No recycling: gunicorn.conf.py restarts a worker every ~5,000 requests (a leak
+             # guard), which at cache-on rates lands inside a 5 s run and measures a restart.
+             "--max-requests", "0",
              "--log-level", "warning", app],
             env={**os.environ, **env},
         )  # fmt: skip
