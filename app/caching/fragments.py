@@ -8,8 +8,8 @@ server that shares the database, and when a scheduled post's time comes, so what
 is never older than the data it came from.
 
 Only plain values are kept (tuples, strings, ``Markup``), never ORM objects: they outlive the
-session that loaded them. Each entry is also keyed on the database (tests and tools run several
-apps in one process) and on what the caller passes, such as the script root its links start with.
+session that loaded them. Entries are kept per app (tests and tools run several apps in one
+process) and keyed on what the caller passes, such as the script root its links start with.
 """
 
 from __future__ import annotations
@@ -18,27 +18,28 @@ import threading
 from collections.abc import Callable, Hashable
 from typing import TypeVar
 
+from flask import current_app
+
 from app.caching.generation import current_state
-from app.extensions import db
 
 T = TypeVar("T")
 
 MAX_ENTRIES = 256  # a handful per state; old states are dropped wholesale when it fills
 
-_kept: dict[tuple, object] = {}
 _lock = threading.Lock()
 
 
 def per_site_state(name: str, compute: Callable[[], T], *key: Hashable) -> T:
-    """``compute()``, run at most once per site state (and ``key``) in this worker."""
-    full_key = (name, id(db.engine), current_state().tag, *key)
+    """``compute()``, run at most once per site state (and ``key``) in this worker and app."""
+    kept: dict = current_app.extensions.setdefault("broadside.per_site_state", {})
+    full_key = (name, current_state().tag, *key)
     try:
-        return _kept[full_key]  # type: ignore[return-value]
+        return kept[full_key]
     except KeyError:
         pass
     value = compute()
     with _lock:
-        if len(_kept) >= MAX_ENTRIES:
-            _kept.clear()
-        _kept[full_key] = value
+        if len(kept) >= MAX_ENTRIES:
+            kept.clear()
+        kept[full_key] = value
     return value

@@ -71,8 +71,19 @@ def _applies() -> bool:
     return not current_user.is_authenticated
 
 
+# Blueprints whose pages show the site chrome kept per site state (app.caching.fragments).
+_CHROME_BLUEPRINTS = frozenset({"public", "auth", "admin"})
+
+
 def _answer_conditional_request():
-    """304 before the view runs when the visitor's copy is still current."""
+    """Read the site state before anything else touches the database, then answer 304 before
+    the view runs when the visitor's copy is still current.
+
+    Reading the state first matters on SQLite, where a transaction reads one snapshot from its
+    first query on: a state read later could be newer than the data the page is built from,
+    and the page (its ETag, the chrome kept per state) would be labelled with the newer state."""
+    if request.method in {"GET", "HEAD"} and request.blueprint in _CHROME_BLUEPRINTS:
+        current_state()
     if not ("If-None-Match" in request.headers or "If-Modified-Since" in request.headers):
         return None
     if not _applies():

@@ -8,17 +8,17 @@ featured blocks' statement is built once per set of categories and reused with n
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from datetime import datetime
 from functools import lru_cache
 
-from sqlalchemy import bindparam, select, true
+from sqlalchemy import bindparam, literal, select, true, union_all
 
 from app.content.listing import PostLink, card_options, in_categories, link_columns
-from app.content.taxonomy import descendant_ids
+from app.content.taxonomy import CategoryRef, descendant_ids
 from app.content.visibility import public_post_clauses, public_posts
 from app.extensions import db
-from app.models import Category, Post, utcnow
+from app.models import Post, utcnow
 
 MAX_PINNED = 10
 
@@ -41,13 +41,13 @@ def pinned_posts(now: datetime | None = None, limit: int = MAX_PINNED) -> list[P
 
 def featured_blocks(
     category_ids: list[int],
-    categories: list[Category],
+    categories: Sequence[CategoryRef],
     now: datetime | None = None,
     exclude_ids: Iterable[int] = (),
-) -> list[tuple[Category, Post]]:
+) -> list[tuple[CategoryRef, Post]]:
     """For each featured category (in the admins' order) its newest visible post, sub-categories
     included, leaving out ``exclude_ids`` (the top story, already shown above).
-    One statement: a scalar subquery per category picks the newest post id."""
+    One statement: a scalar subquery per category picks the newest post id, joined to the posts."""
     exclude = sorted(set(exclude_ids))
     by_id = {c.id: c for c in categories}
     wanted = [by_id[cid] for cid in category_ids if cid in by_id]
@@ -59,36 +59,30 @@ def featured_blocks(
     )
     statement = _newest_per_category(shape, bool(exclude))
     parameters = {"now": now or utcnow(), "exclude": exclude}
-    newest_ids = db.session.execute(statement, parameters).one()
-    found = [pid for pid in newest_ids if pid is not None]
-    posts = {
-        p.id: p
-        for p in db.session.scalars(
-            select(Post).where(Post.id.in_(found)).options(*card_options())
-        )
-    } if found else {}  # fmt: skip
-    return [
-        (category, posts[pid])
-        for category, pid in zip(wanted, newest_ids, strict=True)
-        if pid is not None and pid in posts
-    ]
+    newest = {category_id: post for category_id, post in db.session.execute(statement, parameters)}
+    return [(category, newest[category.id]) for category in wanted if category.id in newest]
 
 
 @lru_cache(maxsize=32)
 def _newest_per_category(shape: tuple[tuple[int, tuple[int, ...]], ...], excluding: bool):
-    """One row: for each (category, its ids with sub-categories) the newest public post id.
-    Parameters ``now`` and ``exclude`` (a list of post ids, used when ``excluding``)."""
-    columns = []
+    """Rows (category id, post): for each (category, its ids with sub-categories) the newest
+    public post. Parameters ``now`` and ``exclude`` (post ids, used when ``excluding``)."""
+    rows = []
     for category_id, ids in shape:
         conditions = [*public_post_clauses(bindparam("now")), in_categories(ids)]
         if excluding:
             conditions.append(Post.id.not_in(bindparam("exclude", expanding=True)))
-        columns.append(
+        newest_id = (
             select(Post.id)
             .where(*conditions)
             .order_by(Post.published_at.desc(), Post.id.desc())
             .limit(1)
             .scalar_subquery()
-            .label(f"c{category_id}")
         )
-    return select(*columns)
+        rows.append(select(literal(category_id).label("category_id"), newest_id.label("post_id")))
+    newest = union_all(*rows).subquery("newest")
+    return (
+        select(newest.c.category_id, Post)
+        .join(Post, Post.id == newest.c.post_id)
+        .options(*card_options())
+    )

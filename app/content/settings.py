@@ -10,6 +10,7 @@ from typing import Any
 from flask import current_app, g, has_request_context
 from sqlalchemy.exc import SQLAlchemyError
 
+from app.caching.fragments import per_site_state
 from app.extensions import db
 from app.models import SiteSetting
 
@@ -44,17 +45,30 @@ def _defaults() -> dict[str, Any]:
 
 
 def all_settings() -> dict[str, Any]:
-    if has_request_context() and "site_settings" in g:
-        return g.site_settings
-    values = _defaults()
+    """Every setting. During a request they are read once per site state and worker (settings
+    are public data: saving one bumps the state), unless this request changed them."""
+    in_request = has_request_context()
+    if in_request:
+        values = g.get("site_settings")
+        if values is not None:
+            return values
     try:
-        values.update({row.key: row.value for row in db.session.scalars(db.select(SiteSetting))})
+        if in_request and not g.get("settings_changed"):
+            values = dict(per_site_state("settings", _read_settings))
+        else:
+            values = _read_settings()
     except SQLAlchemyError:
         # Error pages must still render when the database is down: fall back to the defaults.
         db.session.rollback()
-        return values
-    if has_request_context():
+        return _defaults()
+    if in_request:
         g.site_settings = values
+    return values
+
+
+def _read_settings() -> dict[str, Any]:
+    values = _defaults()
+    values.update({row.key: row.value for row in db.session.scalars(db.select(SiteSetting))})
     return values
 
 
@@ -75,3 +89,4 @@ def save_settings(changes: dict[str, Any]) -> None:
             row.value = value
     if has_request_context():
         g.pop("site_settings", None)
+        g.settings_changed = True  # read them from this transaction for the rest of the request

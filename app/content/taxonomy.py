@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 from collections.abc import Iterable
+from typing import NamedTuple
 
 from sqlalchemy import delete, insert, select
 
+from app.caching.fragments import per_site_state
 from app.content import search, trees
 from app.content.collation import collated
 from app.content.slugs import (
@@ -68,6 +70,24 @@ def save_category(
 def all_categories() -> list[Category]:
     """Every category in one query (sites have tens, not thousands), in name order."""
     return collated(category_rows(), lambda c: c.name)
+
+
+class CategoryRef(NamedTuple):
+    """What public pages need of a category to find it, link to it and walk its tree."""
+
+    id: int
+    parent_id: int | None
+    name: str
+    slug: str
+
+
+def category_outline() -> list[CategoryRef]:
+    """Every category as plain rows, read once per site state and worker (public pages: the
+    featured blocks, the search filter). Unordered, like :func:`category_rows`."""
+    return per_site_state(
+        "category_outline",
+        lambda: [CategoryRef(c.id, c.parent_id, c.name, c.slug) for c in category_rows()],
+    )
 
 
 def category_rows() -> list[Category]:

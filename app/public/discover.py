@@ -9,7 +9,7 @@ from app.content import archives
 from app.content import search as search_index
 from app.content.dates import MAX_YEAR, MIN_YEAR
 from app.content.languages import is_valid_language
-from app.content.taxonomy import category_rows, descendant_ids
+from app.content.taxonomy import category_outline, descendant_ids
 from app.extensions import db
 from app.inputs import parse_int
 from app.models import User
@@ -31,7 +31,7 @@ def filters_from_args(args) -> tuple[search_index.SearchFilters, dict]:
         filters.language, kept["lang"] = lang, lang
     category_slug = args.get("category", "").strip()[:200]
     if category_slug:
-        categories = category_rows()
+        categories = category_outline()
         category = next((c for c in categories if c.slug == category_slug), None)
         if category is not None:
             filters.category_ids = sorted({category.id} | descendant_ids(category.id, categories))

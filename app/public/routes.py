@@ -28,7 +28,7 @@ from app.content.permissions import can
 from app.content.protection import is_locked, unlock
 from app.content.publishing import translations_of
 from app.content.settings import get_setting
-from app.content.taxonomy import category_rows
+from app.content.taxonomy import category_outline
 from app.content.visibility import (
     archive_is_public,
     page_is_public,
@@ -84,7 +84,7 @@ def home():
     recent = _paginate(public_posts(language=lang).where(Post.sticky == false()))
     context = {"pagination": recent, "posts": recent.items, "lang": lang}
     if recent.page == 1:
-        categories = category_rows()
+        categories = category_outline()
         pinned = frontpage.pinned_posts()
         # The top story (first pinned, else newest) is not shown again in a featured block.
         top = pinned[0] if pinned else (recent.items[0] if recent.items else None)
