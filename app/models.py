@@ -131,12 +131,29 @@ class User(UserMixin, db.Model):
         return f"<User {self.email} {self.role}>"
 
 
+LINK_PUBLISHED_ONLY = "published_at IS NOT NULL"
+
+
+def _published_link_index(name: str, term_column: str) -> Index:
+    """A term's published posts, newest first: the order of its archive (partial: links of
+    drafts and other unpublished posts are left out)."""
+    where = text(LINK_PUBLISHED_ONLY)
+    return Index(
+        name, term_column, "published_at", "post_id", postgresql_where=where, sqlite_where=where
+    )
+
+
 post_categories = Table(
     "post_categories",
     db.metadata,
     Column("post_id", ForeignKey("posts.id", ondelete="CASCADE"), primary_key=True),
     Column("category_id", ForeignKey("categories.id", ondelete="CASCADE"), primary_key=True),
+    # The post's date while it is published, else NULL (app.content.visibility
+    # ``link_published_at``; kept in step by app.content.term_links), so that an archive walks
+    # its own term's index newest-first instead of every post's date probing the link.
+    Column("published_at", UTCDateTime, nullable=True),
     Index("ix_post_categories_category_id", "category_id"),
+    _published_link_index("ix_post_categories_public", "category_id"),
 )
 
 post_tags = Table(
@@ -144,7 +161,9 @@ post_tags = Table(
     db.metadata,
     Column("post_id", ForeignKey("posts.id", ondelete="CASCADE"), primary_key=True),
     Column("tag_id", ForeignKey("tags.id", ondelete="CASCADE"), primary_key=True),
+    Column("published_at", UTCDateTime, nullable=True),  # as post_categories.published_at
     Index("ix_post_tags_tag_id", "tag_id"),
+    _published_link_index("ix_post_tags_public", "tag_id"),
 )
 
 

@@ -43,6 +43,10 @@ from app.models import MenuItem, Post, Tag, User, post_categories, post_tags
 AUTHORS = 20
 CATEGORIES = 20
 TAGS = 40
+# Rare terms, whose archives must cost a page like the common ones (tests/test_query_plans.py):
+# a tag on one post in RARE_EVERY, and a category with a sub-category on one post in RARE_EVERY
+# each (every other one of those in both, so the parent's archive lists it once).
+RARE_EVERY = 64
 PINNED = 4  # a real site pins a handful of posts, however many it has
 SCHEDULED = 5  # posts whose time has not come yet
 BATCH = 20_000
@@ -52,8 +56,9 @@ BODY = (
 LANGUAGES = ("en", "de", "fr", "fa")
 
 
-def _structure() -> tuple[list[int], list[int], list[int]]:
-    """Authors, categories (half nested), tags, pages, menu and featured sections."""
+def _structure() -> tuple[list[int], list[int], list[int], tuple[int, int, int]]:
+    """Authors, categories (half nested), tags, pages, menu and featured sections; and the ids
+    of the rare tag, the rare category and its sub-category."""
     password = hash_password("bench password 123")
     authors = [
         User(email=f"a{n}@bench.invalid", display_name=f"Author {n}", role="author",
@@ -69,7 +74,10 @@ def _structure() -> tuple[list[int], list[int], list[int]]:
     ]
     tags = [Tag(name=f"topic {n}", slug=f"topic-{n}") for n in range(TAGS)]
     tags.append(Tag(name="common", slug="common"))
-    db.session.add_all(tags)
+    rare_tag = Tag(name="rare", slug="rare")
+    db.session.add_all([*tags, rare_tag])
+    rare = save_category(None, name="Rare")
+    rare_sub = save_category(None, name="Rare sub", parent=rare)
     about = save_page(
         None,
         PageDraft(title="About", body_source=BODY, status="published"),
@@ -81,7 +89,12 @@ def _structure() -> tuple[list[int], list[int], list[int]]:
     db.session.flush()
     save_settings({"featured_categories": [c.id for c in top[:3]]})
     db.session.commit()
-    return [a.id for a in authors], [c.id for c in categories], [t.id for t in tags]
+    return (
+        [a.id for a in authors],
+        [c.id for c in categories],
+        [t.id for t in tags],
+        (rare_tag.id, rare.id, rare_sub.id),
+    )
 
 
 # Words that vary between titles, so searches match a known share of the posts: a word of
@@ -103,19 +116,26 @@ def search_words(posts: int) -> dict[str, str]:
     }
 
 
-def _rows(posts: int, authors: list[int], now: datetime) -> Iterator[dict]:
-    body_html = render_markdown(BODY)
-    excerpt = derive_excerpt(body_html)
-    # Ten years of posts up to yesterday, evenly spread, then a few scheduled ones.
+def _dates(posts: int, now: datetime) -> list[datetime]:
+    """Ten years of posts up to yesterday, evenly spread, then a few scheduled ones."""
     end = now - timedelta(days=1)
     step = timedelta(days=3650) / max(posts, 1)
     start = end - step * posts
+    return [
+        now + timedelta(days=n - posts + SCHEDULED + 1)
+        if n >= posts - SCHEDULED
+        else start + step * n
+        for n in range(posts)
+    ]
+
+
+def _rows(posts: int, authors: list[int], dates: list[datetime]) -> Iterator[dict]:
+    body_html = render_markdown(BODY)
+    excerpt = derive_excerpt(body_html)
     pinned_every = max(posts // PINNED, 1)
     for n in range(posts):
         scheduled = n >= posts - SCHEDULED
-        published_at = (
-            now + timedelta(days=n - posts + SCHEDULED + 1) if scheduled else start + step * n
-        )
+        published_at = dates[n]
         yield {
             "id": n + 1,
             "title": f"Report number {n} on the state of {TOPICS[n % len(TOPICS)]} "
@@ -136,10 +156,25 @@ def _rows(posts: int, authors: list[int], now: datetime) -> Iterator[dict]:
         }
 
 
-def _links(posts: int, categories: list[int], tags: list[int]) -> tuple[Iterator, Iterator]:
+def _links(
+    dates: list[datetime], categories: list[int], tags: list[int], rare: tuple[int, int, int]
+) -> tuple[Iterator, Iterator]:
+    """(post id, term id, the post's date) rows: every post is published, so its links carry
+    its date (app.content.visibility ``link_published_at``)."""
     common = tags[-1]
-    category_rows = ((n + 1, categories[n % len(categories)]) for n in range(posts))
-    tag_rows = ((n + 1, tag) for n in range(posts) for tag in (tags[n % (len(tags) - 1)], common))
+    rare_tag, rare_category, rare_sub = rare
+
+    def category_ids(n: int) -> list[int]:
+        extra = {9: [rare_category], 9 + RARE_EVERY // 2: [rare_sub]}.get(n % RARE_EVERY, [])
+        if n % (2 * RARE_EVERY) == 9:
+            extra = [rare_category, rare_sub]
+        return [categories[n % len(categories)], *extra]
+
+    def tag_ids(n: int) -> list[int]:
+        return [tags[n % (len(tags) - 1)], common, *([rare_tag] if n % RARE_EVERY == 7 else [])]
+
+    category_rows = ((n + 1, c, date) for n, date in enumerate(dates) for c in category_ids(n))
+    tag_rows = ((n + 1, t, date) for n, date in enumerate(dates) for t in tag_ids(n))
     return category_rows, tag_rows
 
 
@@ -166,10 +201,10 @@ def populate(posts: int, *, progress: bool = False) -> float:
     began = time.perf_counter()
     db.drop_all()
     db.create_all()
-    authors, categories, tags = _structure()
-    now = datetime.now(UTC)
-    post_rows = _rows(posts, authors, now)
-    category_links, tag_links = _links(posts, categories, tags)
+    authors, categories, tags, rare = _structure()
+    dates = _dates(posts, datetime.now(UTC))
+    post_rows = _rows(posts, authors, dates)
+    category_links, tag_links = _links(dates, categories, tags, rare)
     connection = db.session.connection()
     if connection.dialect.name == "postgresql":
         columns = list(Post.__table__.columns.keys())
@@ -187,8 +222,16 @@ def populate(posts: int, *, progress: bool = False) -> float:
                 for r in post_rows
             ),
         )
-        _copy_postgres(connection, "post_categories", ["post_id", "category_id"], category_links)
-        _copy_postgres(connection, "post_tags", ["post_id", "tag_id"], tag_links)
+        for table, term, links in (
+            ("post_categories", "category_id", category_links),
+            ("post_tags", "tag_id", tag_links),
+        ):
+            _copy_postgres(
+                connection,
+                table,
+                ["post_id", term, "published_at"],
+                ((p, t, date.replace(tzinfo=None)) for p, t, date in links),
+            )
         connection.execute(
             text(
                 "SELECT setval(pg_get_serial_sequence('posts', 'id'), (SELECT max(id) FROM posts))"
@@ -199,12 +242,15 @@ def populate(posts: int, *, progress: bool = False) -> float:
             connection.execute(insert(Post.__table__), batch)
             if progress and number % 10 == 0:
                 print(f"  {number * BATCH} posts", flush=True)
-        for batch in _batches(category_links):
-            connection.execute(
-                insert(post_categories), [{"post_id": p, "category_id": c} for p, c in batch]
-            )
-        for batch in _batches(tag_links):
-            connection.execute(insert(post_tags), [{"post_id": p, "tag_id": t} for p, t in batch])
+        for table, term, links in (
+            (post_categories, "category_id", category_links),
+            (post_tags, "tag_id", tag_links),
+        ):
+            for batch in _batches(links):
+                connection.execute(
+                    insert(table),
+                    [{"post_id": p, term: t, "published_at": date} for p, t, date in batch],
+                )
     search.rebuild(connection)  # rows written behind the session listener's back
     bump(db.session)
     db.session.commit()

@@ -28,9 +28,10 @@ from bench.generate import populate, search_words
 POSTS = 3000
 PER_PAGE = 10
 # A list page reads its page plus one row past the offset; headlines read 20. Category and tag
-# archives walk the date index and probe the link table, so they read about (offset + page) /
-# (the term's share of posts) rows: 10% for the generator's smallest categories, so page 2 of
-# one reads about 200. A node reading more than this on a 3,000-post site reads "the site".
+# archives walk their term's own (term, published_at, post_id) index, so they read offset + page
+# rows however rare the term (the generator's "rare" tag and category hold 1.6 % and 3 % of the
+# posts); a category with sub-categories reads that once per (sub-)category. A node reading
+# more than this on a 3,000-post site reads "the site".
 ROW_BUDGET = 250
 
 
@@ -67,6 +68,15 @@ def _pages() -> dict[str, str]:
         "category page 2": "/category/section-1/?page=2",
         "tag": "/tag/common/",
         "tag page 3": "/tag/common/?page=3",
+        # Rare terms: walking the posts' date index and probing the link would read about
+        # (offset + page) / share rows, 700 for page 1 of the rare tag and 3,000 for page 5.
+        "rare tag": "/tag/rare/",
+        "rare tag page 5": "/tag/rare/?page=5",
+        "rare category with sub-category": "/category/rare/",
+        "rare category page 5": "/category/rare/?page=5",
+        "rare sub-category page 5": "/category/rare-sub/?page=5",
+        "rare tag feed": "/tag/rare/feed/",
+        "rare category feed": "/category/rare/feed/",
         "author": "/author/author-0/",
         "year": f"/{year}/",
         "month in French": f"/{year}/{month}/?lang=fr",
@@ -220,8 +230,14 @@ def test_sqlite_plans_use_indexes_for_filters_and_order(big_site, backend):
             for row in rows:
                 detail = row[-1]
                 # Sorting categories or a post's own tags by name is bounded by the site's
-                # structure, not by its number of posts; sorting posts is not.
-                sorts_posts = reads_posts and "TEMP B-TREE FOR ORDER BY" in detail
+                # structure, not by its number of posts; sorting posts is not. Nor is sorting
+                # the merge of a category's and its sub-categories' index ranges, each cut at
+                # offset + page + 1 rows (app.content.archives.term_posts; the step budget
+                # above still counts it).
+                merged_ranges = re.search(r"\) AS term_posts\b", statement) is not None
+                sorts_posts = (
+                    reads_posts and not merged_ranges and "TEMP B-TREE FOR ORDER BY" in detail
+                )
                 if FULL_SCAN.search(detail) or sorts_posts:
                     problems.append(f"{kind}: {detail} in\n    {' '.join(statement.split())[:300]}")
     assert not problems, "\n".join(problems)

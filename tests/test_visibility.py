@@ -13,15 +13,18 @@ import pytest
 from app.content.settings import save_settings
 from app.content.visibility import (
     is_scheduled,
+    link_date_of,
+    link_published_at,
     open_post_clauses,
     post_body_is_open,
     post_is_public,
     post_open_from,
+    public_link_clauses,
     public_post_clauses,
     scheduled_post_clauses,
 )
 from app.extensions import db
-from app.models import Post, PostStatus, utcnow
+from app.models import Post, PostStatus, post_categories, post_tags, utcnow
 from tests.conftest import card_titles
 from tests.factories import make_category, make_page, make_post, make_user
 
@@ -146,3 +149,31 @@ def test_the_sql_rule_and_the_python_rule_agree(app, when):
     assert {p.id for p in posts if post_body_is_open(p, now)} == {
         p.id for p in posts if p.id in expected and not p.password
     }
+
+
+@pytest.mark.parametrize("when", ["past", "future", "none"])
+def test_the_term_links_copy_of_the_rule_agrees(app, when):
+    """Term archives ask the links (``published_at`` copied from the post, app.content.term_links)
+    instead of the posts: for every status and date, the links of exactly the public posts are
+    public, and each link holds what the SQL and Python forms of the copy say."""
+    author = make_user()
+    section = make_category("Section")
+    now = utcnow()
+    dates = {"past": now - timedelta(days=1), "future": now + timedelta(days=1), "none": None}
+    posts = []
+    for status in PostStatus:
+        post = make_post(author, status=status.value, category_ids=[section.id], tag_names=["t"])
+        post.published_at = dates[when]
+        posts.append(post)
+    db.session.commit()
+
+    public = set(db.session.scalars(db.select(Post.id).where(*public_post_clauses(now))))
+    assert public == {p.id for p in posts if post_is_public(p, now)}
+    for link in (post_categories, post_tags):
+        listed = set(
+            db.session.scalars(db.select(link.c.post_id).where(*public_link_clauses(link, now)))
+        )
+        assert listed == public, link.name
+        stored = dict(db.session.execute(db.select(link.c.post_id, link.c.published_at)).all())
+        computed = dict(db.session.execute(db.select(Post.id, link_published_at())).all())
+        assert stored == computed == {p.id: link_date_of(p) for p in posts}, link.name

@@ -10,22 +10,23 @@ timezone database, gets a small SQL function (registered on each connection) tha
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
-from functools import lru_cache
+from functools import lru_cache, partial
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import ColumnElement, Select, func, literal, select
+from sqlalchemy import Column, ColumnElement, Select, Table, func, literal, select, union
 from sqlalchemy.engine import Engine
 
 from app.caching.fragments import per_site_state
-from app.content import listing
 from app.content.dates import MAX_YEAR, MIN_YEAR, from_site_time
+from app.content.listing import card_options
 from app.content.settings import get_setting
 from app.content.taxonomy import category_rows, descendant_ids
-from app.content.visibility import public_post_clauses, public_posts
+from app.content.visibility import public_link_clauses, public_post_clauses, public_posts
 from app.extensions import db, listen_once
-from app.models import Category, Post, Tag, User, utcnow
+from app.models import Category, Post, Tag, User, post_categories, post_tags, utcnow
 
 SQLITE_FUNCTION = "broadside_local_month"
 
@@ -115,33 +116,101 @@ def _count_months(now: datetime) -> list[ArchiveYear]:
 
 # ---- the posts of one archive (queries the public archive pages paginate) -----------------
 
+# What an archive lists: ``listing(depth, *conditions)`` is a select of its public posts, newest
+# first, narrowed by ``conditions`` on posts (language, no password ...), without loader
+# options; ``depth`` is how many rows from the newest the caller will read at most (offset +
+# page + 1), which a category with sub-categories needs to bound each sub-category's range.
+Listing = Callable[..., Select]
 
-def find_archive(kind: str, slug: str) -> tuple[Category | Tag | User, ColumnElement] | None:
-    """The category, tag or author ``slug`` and the condition on posts that its archive (page or
-    feed) lists: a category's includes its sub-categories. None: there is no such archive."""
+
+def find_archive(kind: str, slug: str) -> tuple[Category | Tag | User, Listing] | None:
+    """The category, tag or author ``slug`` and its :data:`Listing` (for its page and its
+    feed): a category's includes its sub-categories. None: there is no such archive."""
     if kind == "category":
         categories = category_rows()
         category = next((c for c in categories if c.slug == slug), None)
         if category is None:
             return None
-        ids = {category.id} | descendant_ids(category.id, categories)
-        return category, listing.in_categories(ids)
+        ids = sorted({category.id} | descendant_ids(category.id, categories))
+        return category, partial(term_posts, post_categories, post_categories.c.category_id, ids)
     if kind == "tag":
         tag = db.session.scalar(select(Tag).where(Tag.slug == slug))
-        return (tag, listing.with_tag(tag.id)) if tag is not None else None
+        if tag is None:
+            return None
+        return tag, partial(term_posts, post_tags, post_tags.c.tag_id, [tag.id])
     if kind == "author":
         author = db.session.scalar(select(User).where(User.slug == slug))
-        return (author, Post.author_id == author.id) if author is not None else None
+        if author is None:
+            return None
+
+        def by_author(depth: int, *conditions: ColumnElement[bool]) -> Select:
+            return (
+                select(Post)
+                .where(*public_post_clauses(), Post.author_id == author.id, *conditions)
+                .order_by(Post.published_at.desc(), Post.id.desc())
+            )
+
+        return author, by_author
     raise ValueError(f"no archive kind {kind!r}")
 
 
-def archive_posts(kind: str, slug: str) -> tuple[Category | Tag | User, Select] | None:
-    """The archive's subject and its public posts, newest first (see :func:`find_archive`)."""
+def term_posts(
+    link: Table,
+    term: Column,
+    term_ids: list[int],
+    depth: int,
+    *conditions: ColumnElement[bool],
+    now: datetime | None = None,
+) -> Select:
+    """The public posts linked to any of ``term_ids`` through ``link`` (post_categories or
+    post_tags), newest first, each once.
+
+    The order comes from the link's own ``(term, published_at, post_id)`` partial index, so a
+    page reads offset + page rows however rare the term is (the posts' date index, probing the
+    link, reads that divided by the term's share of all posts). Several terms (a category with
+    its sub-categories): one range per term, each stopped at ``depth`` rows, merged without
+    duplicates (a post in two sub-categories), then joined to the posts: at most
+    (number of terms) x depth link rows."""
+    now = utcnow() if now is None else now
+    if len(term_ids) == 1:
+        query = (
+            select(Post)
+            .join(link, link.c.post_id == Post.id)
+            .where(term == term_ids[0], *public_link_clauses(link, now))
+            .order_by(link.c.published_at.desc(), link.c.post_id.desc())
+        )
+    else:
+        ranges = []
+        for term_id in term_ids:
+            one = select(link.c.post_id, link.c.published_at).where(
+                term == term_id, *public_link_clauses(link, now)
+            )
+            if conditions:
+                one = one.join(Post, Post.id == link.c.post_id).where(*conditions)
+            one = one.order_by(link.c.published_at.desc(), link.c.post_id.desc()).limit(depth)
+            inner = one.subquery()
+            ranges.append(select(inner.c.post_id, inner.c.published_at))
+        merged = union(*ranges).subquery("term_posts")
+        query = (
+            select(Post)
+            .join(merged, merged.c.post_id == Post.id)
+            .order_by(merged.c.published_at.desc(), merged.c.post_id.desc())
+        )
+    return query.where(*public_post_clauses(now), *conditions)
+
+
+def archive_posts(kind: str, slug: str) -> tuple[Category | Tag | User, Listing] | None:
+    """The archive's subject and its public posts, newest first, as cards (see
+    :func:`find_archive`): ``listing(depth, *conditions)``, which ``listing.paginate`` calls."""
     found = find_archive(kind, slug)
     if found is None:
         return None
-    subject, condition = found
-    return subject, public_posts().where(condition)
+    subject, posts = found
+
+    def cards(depth: int, *conditions: ColumnElement[bool]) -> Select:
+        return posts(depth, *conditions).options(*card_options())
+
+    return subject, cards
 
 
 def period_bounds(year: int, month: int | None) -> tuple[datetime, datetime]:

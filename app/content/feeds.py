@@ -7,13 +7,17 @@ password-protected or private post never reaches a feed, so its body cannot leak
 from __future__ import annotations
 
 from datetime import datetime
+from typing import TYPE_CHECKING
 
-from sqlalchemy import ColumnElement, select
+from sqlalchemy import select
 from sqlalchemy.orm import joinedload, selectinload
 
-from app.content.visibility import open_post_clauses
+from app.content.visibility import open_body_clauses, open_post_clauses
 from app.extensions import db
 from app.models import Post
+
+if TYPE_CHECKING:
+    from app.content.archives import Listing
 
 FEED_SIZE = 20
 
@@ -21,21 +25,21 @@ FEED_SIZE = 20
 def feed_posts(
     *,
     language: str | None = None,
-    condition: ColumnElement[bool] | None = None,
+    archive: Listing | None = None,
     now: datetime | None = None,
     limit: int = FEED_SIZE,
 ) -> list[Post]:
-    """The newest ``limit`` open posts, with authors, featured images and categories loaded
+    """The newest ``limit`` open posts of the site or of an ``archive`` (its listing:
+    app.content.archives.find_archive), with authors, featured images and categories loaded
     (two queries, whatever the number of posts)."""
-    query = (
-        select(Post)
-        .where(*open_post_clauses(now))
-        .options(joinedload(Post.author), selectinload(Post.categories))
-        .order_by(Post.published_at.desc(), Post.id.desc())
-        .limit(limit)
-    )
-    if language:
-        query = query.where(Post.language == language)
-    if condition is not None:  # an archive's (app.content.archives.find_archive)
-        query = query.where(condition)
+    narrow = [Post.language == language] if language else []
+    if archive is None:
+        query = (
+            select(Post)
+            .where(*open_post_clauses(now), *narrow)
+            .order_by(Post.published_at.desc(), Post.id.desc())
+        )
+    else:  # public posts of the archive; open ones are those of them without a password
+        query = archive(limit, *open_body_clauses(), *narrow)
+    query = query.options(joinedload(Post.author), selectinload(Post.categories)).limit(limit)
     return list(db.session.scalars(query).unique())

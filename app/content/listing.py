@@ -6,9 +6,11 @@
   ORDER BY ``published_at DESC, id DESC`` (see ``Post.__table_args__``). The visibility test
   is written with a literal ``'published'`` so SQLite and PostgreSQL's generic plans can use
   those partial indexes.
-- Terms (categories, tags) are tested with a correlated ``EXISTS`` probe of the link table's
-  primary key, so the database walks the posts in date order and stops at the page's end,
-  instead of collecting every post of the term first.
+- Term archives (categories, tags) walk the link table's own partial index
+  ``(term, published_at, post_id)``, which holds the post's date while it is published
+  (app.content.archives ``term_posts``), so a rare term's page costs what a common one's does.
+  Other lists filtered by a category (the home page's featured blocks) probe the link table's
+  primary key with ``EXISTS`` while walking the posts' date index.
 - Pagination never counts: one query fetches a page plus one row, which tells whether an
   older page exists ("Page 2" with "Older" and "Newer" links; "Page 3 of 3" on the last).
   Page numbers stop at ``MAX_PAGE``, so a deep ``?page=`` cannot cost an O(offset) scan;
@@ -17,7 +19,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from datetime import datetime
 from math import ceil
@@ -27,7 +29,7 @@ from sqlalchemy import Select, exists, literal_column
 from sqlalchemy.orm import defer, joinedload
 
 from app.extensions import db
-from app.models import Post, User, post_categories, post_tags
+from app.models import Post, User, post_categories
 
 MAX_PAGE = 100
 # ``posts.status = 'published'`` with the value inline: it must match the partial indexes'
@@ -72,10 +74,6 @@ def in_categories(category_ids: Iterable[int]):
     )
 
 
-def with_tag(tag_id: int):
-    return exists().where(post_tags.c.post_id == Post.id, post_tags.c.tag_id == tag_id)
-
-
 @dataclass
 class Window:
     """One page of a list, shaped like Flask-SQLAlchemy's ``Pagination`` for the templates."""
@@ -106,13 +104,24 @@ class Window:
         return self.page + 1  # at least one more
 
 
-def paginate(query: Select, page: int, per_page: int) -> Window:
+def narrowed(query: Select | Callable[..., Select], *conditions) -> Select | Callable[..., Select]:
+    """``query`` with more conditions on its posts: a select, or an archive's listing
+    (``listing(depth, *conditions)``, app.content.archives)."""
+    if isinstance(query, Select):
+        return query.where(*conditions)
+    return lambda depth, *more: query(depth, *conditions, *more)
+
+
+def paginate(query: Select | Callable[..., Select], page: int, per_page: int) -> Window:
     """Page ``page`` of ``query`` (already ordered) in one query reading per_page + 1 rows past
     the offset: the extra row says whether an older page exists; nothing counts the whole list.
-    Pages past ``MAX_PAGE`` are empty (the caller answers 404)."""
+    ``query`` may be an archive's listing, asked for the rows down to that depth. Pages past
+    ``MAX_PAGE`` are empty (the caller answers 404)."""
     if page > MAX_PAGE:
         return Window(page=page, per_page=per_page)
     offset = (page - 1) * per_page
+    if not isinstance(query, Select):
+        query = query(offset + per_page + 1)
     rows = list(db.session.scalars(query.limit(per_page + 1).offset(offset)))
     more = len(rows) > per_page
     items = rows[:per_page]

@@ -8,7 +8,7 @@ from typing import NamedTuple
 from sqlalchemy import delete, insert, select
 
 from app.caching.fragments import per_site_state
-from app.content import search, trees
+from app.content import search, term_links, trees
 from app.content.collation import collated
 from app.content.slugs import (
     SlugTaken,
@@ -204,6 +204,8 @@ def merge_tags(source: Tag, target: Tag) -> int:
     db.session.execute(delete(post_tags).where(post_tags.c.tag_id == source.id))
     db.session.delete(source)
     db.session.flush()
+    # The new links, written in bulk, get their posts' dates (app.content.term_links).
+    term_links.sync_link_dates(db.session.connection(), moving)
     # Bulk statements pass the search index's flush listener by: re-index the moved posts here,
     # in the same transaction, so the old name is no longer found and the new one is.
     search.index_posts(db.session.connection(), post_ids)

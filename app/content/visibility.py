@@ -12,13 +12,17 @@ a Python predicate for an object already loaded, and the two are tested against 
 - A **page** is public when it is published (pages are not scheduled).
 - An **author** or **term** (category, tag) archive is public only while it has a public post;
   otherwise its address answers 404, so staff accounts without posts are not exposed.
+- A post's **term links** (``post_categories``, ``post_tags``) carry a copy of the rule's
+  inputs, ``published_at``: the post's date while it is published, else NULL
+  (:func:`link_published_at`), so a link is public when that date has come
+  (:func:`public_link_clauses`). Term archives walk those links in date order.
 """
 
 from __future__ import annotations
 
 from datetime import UTC, datetime
 
-from sqlalchemy import ColumnElement, Select, and_, case, literal, null
+from sqlalchemy import ColumnElement, Select, Table, and_, case, literal, null
 
 from app.content.listing import PUBLISHED, card_options
 from app.extensions import db
@@ -31,9 +35,38 @@ def public_post_clauses(now: datetime | None = None) -> tuple[ColumnElement[bool
     return (Post.status == PUBLISHED, Post.published_at <= (utcnow() if now is None else now))
 
 
+def link_published_at() -> ColumnElement:
+    """SQL, per post: the ``published_at`` its term links hold: its date while it is published
+    (a scheduled post's future date included), else NULL. :func:`public_post_clauses` depends
+    on time only through ``published_at <= now``, so a post is public exactly when this value
+    is not NULL and has come (:func:`public_link_clauses`)."""
+    return case((Post.status == PUBLISHED, Post.published_at), else_=null())
+
+
+def link_date_of(post: Post) -> datetime | None:
+    """The Python twin of :func:`link_published_at`, for a post already loaded."""
+    return post.published_at if post.status == PostStatus.PUBLISHED else None
+
+
+def public_link_clauses(
+    link: Table, now: datetime | None = None
+) -> tuple[ColumnElement[bool], ...]:
+    """WHERE clauses of the term links (``post_categories``, ``post_tags``) of public posts.
+    ``IS NOT NULL`` is the partial indexes' WHERE, spelled out so that SQLite uses them."""
+    return (
+        link.c.published_at.is_not(None),
+        link.c.published_at <= (utcnow() if now is None else now),
+    )
+
+
+def open_body_clauses() -> tuple[ColumnElement[bool], ...]:
+    """What, of a public post, makes its body open to any visitor: no password."""
+    return (Post.password.is_(None),)
+
+
 def open_post_clauses(now: datetime | None = None) -> tuple[ColumnElement[bool], ...]:
     """WHERE clauses of public posts whose body any visitor may read (no password)."""
-    return (*public_post_clauses(now), Post.password.is_(None))
+    return (*public_post_clauses(now), *open_body_clauses())
 
 
 # Later than any post's date: a post open at this instant is open from its date on.

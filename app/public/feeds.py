@@ -141,8 +141,8 @@ def _archive(kind: str, slug: str, atom: bool):
     found = find_archive(kind, slug)
     if found is None:
         abort(404)
-    subject, condition = found
-    posts = feed_posts(language=_language(), condition=condition)
+    subject, posts_of = found
+    posts = feed_posts(language=_language(), archive=posts_of)
     if not posts:
         abort(404)  # an archive without public posts (an account, a draft's tag) is not revealed
     endpoint = "public.archive_feed_atom" if atom else "public.archive_feed"

@@ -28,7 +28,7 @@ from zoneinfo import ZoneInfo
 
 from sqlalchemy import bindparam, delete, insert, select, update
 
-from app.content import search
+from app.content import search, term_links
 from app.content.pages import page_path
 from app.content.publishing import PUBLIC_OR_PRIVATE
 from app.content.redirects import MOVED, existing_sources, normalise_source, source_from_url
@@ -967,10 +967,11 @@ class WordPressImport:
             db.session.execute(insert(post_categories), links_c)
         if links_t:
             db.session.execute(insert(post_tags), links_t)
-        # Bulk statements pass the search index's session listener by: index them here.
-        search.index_posts(
-            db.session.connection(), [self.post_ids[item.old_id] for item, *_ in [*new, *changed]]
-        )
+        # Bulk statements pass the session listeners by: index the posts and give their links
+        # the posts' dates (app.content.term_links) here.
+        written = [self.post_ids[item.old_id] for item, *_ in [*new, *changed]]
+        search.index_posts(db.session.connection(), written)
+        term_links.sync_link_dates(db.session.connection(), written)
 
     def _status_label(self, row: dict) -> str:
         if (
