@@ -17,7 +17,7 @@ from werkzeug.exceptions import BadRequest, HTTPException, SecurityError
 from werkzeug.middleware.proxy_fix import ProxyFix
 
 from app.config import DEFAULT_INSTANCE_PATH, build_config, check_config
-from app.extensions import csrf, db, limiter, login_manager, migrate
+from app.extensions import csrf, db, limiter, login_manager
 from app.inputs import AsciiIntConverter, has_control_characters
 from app.request_log import init_request_log
 from app.security_headers import init_security_headers
@@ -125,7 +125,12 @@ def register_extensions(app: Flask) -> None:
         # checked out, so the first requests after an outage succeed instead of failing.
         engine_options.setdefault("pool_pre_ping", True)
     db.init_app(app)
-    migrate.init_app(app, db, directory=str(Path(__file__).resolve().parent.parent / "migrations"))
+    if app.config["MIGRATIONS_CLI"]:
+        # ``flask db ...``. Alembic and Mako take 11 MB, so gunicorn workers, which never
+        # migrate, leave them out (gunicorn.conf.py sets MIGRATIONS_CLI=0).
+        from flask_migrate import Migrate
+
+        Migrate(app, db, directory=str(Path(__file__).resolve().parent.parent / "migrations"))
     login_manager.init_app(app)
     login_manager.login_view = "auth.login"
     login_manager.login_message = "Please log in to continue."

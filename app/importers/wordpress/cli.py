@@ -9,7 +9,6 @@ from pathlib import Path
 
 import click
 
-from app.importers.wordpress.importer import ImportFailed, Options, import_wordpress, items_in
 from app.models import Role
 
 
@@ -58,6 +57,9 @@ def import_wordpress_command(
     timezone: str | None,
 ) -> None:
     """Import a WordPress export (Tools → Export → All content) into this site."""
+    # Imported here: the importer (lxml, its parser) is not needed by workers serving pages.
+    from app.importers.wordpress.importer import ImportFailed, Options, import_wordpress, items_in
+
     total = items_in(export)
     options = Options(
         uploads=uploads,
