@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
+from zoneinfo import ZoneInfo
 
 from app.extensions import db
 from app.models import PostStatus
@@ -137,3 +138,36 @@ def test_tags_added_to_several_posts_in_one_transaction_are_created_once(app):
         )
     db.session.commit()
     assert db.session.scalar(db.select(db.func.count(Tag.id))) == 1
+
+
+def test_archive_list_counts_posts_in_the_site_months_at_either_end_of_the_clock(app_factory):
+    """Near a month's first and last day a post may belong to the next or previous month in
+    the site's timezone (UTC+14, UTC-12); the footer's counts follow the site calendar."""
+    moments = [
+        datetime(2023, 1, 31, 12, tzinfo=UTC),
+        datetime(2023, 2, 1, 6, tzinfo=UTC),
+        datetime(2023, 2, 15, 12, tzinfo=UTC),
+        datetime(2023, 2, 28, 11, tzinfo=UTC),
+        datetime(2023, 3, 27, 23, tzinfo=UTC),
+        datetime(2023, 3, 31, 20, tzinfo=UTC),
+    ]
+    for zone in ("Pacific/Kiritimati", "Etc/GMT+12"):
+        app = app_factory(SITE_TIMEZONE=zone)
+        with app.app_context():
+            author = make_user()
+            for moment in moments:
+                make_post(author, published_at=moment)
+            footer = app.test_client().get("/").text.split('<footer class="site-footer">')[1]
+        expected: dict[str, int] = {}
+        for moment in moments:
+            name = f"{moment.astimezone(ZoneInfo(zone)):%B %Y}"
+            expected[name] = expected.get(name, 0) + 1
+        in_utc: dict[str, int] = {}
+        for moment in moments:
+            in_utc[f"{moment:%B %Y}"] = in_utc.get(f"{moment:%B %Y}", 0) + 1
+        assert expected != in_utc, expected  # the moments do cross months in this zone
+        for name, count in expected.items():
+            assert f'{name}</a> <span class="archive-nav__count">({count})</span>' in footer, (
+                zone,
+                name,
+            )

@@ -16,7 +16,7 @@ from datetime import UTC, datetime, timedelta
 from functools import lru_cache, partial
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import Column, ColumnElement, Select, Table, func, literal, select, union
+from sqlalchemy import Column, ColumnElement, Select, Table, case, func, literal, select, union
 from sqlalchemy.engine import Engine
 
 from app.caching.fragments import per_site_state
@@ -81,7 +81,14 @@ def _month_expression(timezone: str):
     if db.engine.dialect.name == "postgresql":
         local = func.timezone(literal(timezone), func.timezone("UTC", Post.published_at))
         return func.to_char(local, "YYYY-MM")
-    return getattr(func, SQLITE_FUNCTION)(Post.published_at, literal(timezone))
+    # Python's timezone conversion is ~15 µs a row (1.4 s for 100,000 posts). A moment on the
+    # 2nd to 27th of a UTC month is in that same month everywhere (offsets stay within ±14 h),
+    # so only the first and last days of each month need it; the rest is SQLite's substr.
+    day = func.substr(Post.published_at, 9, 2)
+    return case(
+        (day.between("02", "27"), func.substr(Post.published_at, 1, 7)),
+        else_=getattr(func, SQLITE_FUNCTION)(Post.published_at, literal(timezone)),
+    )
 
 
 def archive_years(now: datetime | None = None) -> list[ArchiveYear]:
