@@ -7,11 +7,10 @@ Markdown parse plus sanitising is far too slow for the hot path.
 
 from __future__ import annotations
 
-from markdown_it import MarkdownIt
-
-from app.content.sanitize import sanitize_html
+from functools import lru_cache
 
 __all__ = ["render_markdown"]
+
 
 # CommonMark with raw HTML enabled: authors may embed HTML, and imported
 # WordPress content is HTML. Everything the parser emits goes through
@@ -19,12 +18,18 @@ __all__ = ["render_markdown"]
 # (MarkdownIt instances hold no per-render state, so one shared instance is fine.)
 # linkify turns bare addresses (https://example.org, www.example.org) into links; it needs the
 # linkify-it-py package (the markdown-it-py[linkify] extra).
-_markdown = (
-    MarkdownIt("commonmark", {"html": True, "linkify": True})
-    .enable("table")
-    .enable("strikethrough", ignoreInvalid=True)
-    .enable("linkify")
-)
+# Built on first use: markdown-it, linkify and the sanitiser (bleach, html5lib) take some 5 MB
+# that workers serving pages never need.
+@lru_cache(maxsize=1)
+def _markdown():
+    from markdown_it import MarkdownIt
+
+    return (
+        MarkdownIt("commonmark", {"html": True, "linkify": True})
+        .enable("table")
+        .enable("strikethrough", ignoreInvalid=True)
+        .enable("linkify")
+    )
 
 
 def render_markdown(source: str | None) -> str:
@@ -37,9 +42,12 @@ def render_markdown(source: str | None) -> str:
     """
     if not source:
         return ""
+    from app.content.sanitize import sanitize_html
+
+    markdown = _markdown()
     env: dict[str, object] = {}
-    tokens = _markdown.parse(source, env)
+    tokens = markdown.parse(source, env)
     for token in tokens:
         if token.tag == "h1" and token.type in ("heading_open", "heading_close"):
             token.tag = "h2"
-    return sanitize_html(_markdown.renderer.render(tokens, _markdown.options, env))
+    return sanitize_html(markdown.renderer.render(tokens, markdown.options, env))
