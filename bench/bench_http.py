@@ -168,7 +168,7 @@ def pages(database_url: str, folder: Path) -> list[tuple[str, str]]:
         ("tag p20", "/tag/common/?page=20"),
         # 1 post in 64, and a category with a sub-category: flat only if the archive walks its
         # term's own index (bench/generate.py).
-        ("rare tag p20", "/tag/rare/?page=20"),
+        ("rare tag p10", "/tag/rare/?page=10"),
         ("rare category p5", "/category/rare/?page=5"),
         ("year, one language", f"/{year}/?lang=de"),
         ("author", "/author/author-0/"),
