@@ -164,10 +164,19 @@ def register_model_hooks() -> None:
     media usages and revision clean-up). Idempotent. The page cache's own hooks are installed
     by ``init_caching``.
     """
-    from app.content import archives, redirects, revisions, search, slugs, term_links
+    from app.content import (
+        archive_counts,
+        archives,
+        redirects,
+        revisions,
+        search,
+        slugs,
+        term_links,
+    )
     from app.media import usage
 
     archives.install_listeners()
+    archive_counts.install_listeners()
     search.install_listeners()
     term_links.install_listeners()
     slugs.install_listeners()

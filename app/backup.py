@@ -28,7 +28,12 @@ SQLITE_MEMBER = "database.sqlite3"
 POSTGRES_MEMBER = "database.pgdump"
 MEDIA_MEMBER = "media"
 # Tables a new, unused instance already has rows in (migration state, page-cache generation).
-HOUSEKEEPING_TABLES = frozenset({"alembic_version", "site_generation"})
+# Not content: a database with rows only here is still "empty". The archive counts are derived
+# from the posts (app.content.archive_counts); a restore replaces them with the backup's, which
+# were taken in the same consistent snapshot as its posts.
+HOUSEKEEPING_TABLES = frozenset(
+    {"alembic_version", "site_generation", "archive_month_counts", "archive_counts_state"}
+)
 
 
 class BackupError(RuntimeError):

@@ -295,6 +295,24 @@ class SiteSetting(db.Model):
     value: Mapped[object] = mapped_column(JSON)
 
 
+# The footer's archive list as stored counts (app/content/archive_counts.py): published posts,
+# scheduled ones included, per month ("2026-11") of the site's calendar, kept in step by a flush
+# listener; and, in its one row (id 1), the timezone those months are in. No row, or a NULL
+# timezone, means the counts are stale and the next read rebuilds them from the posts.
+archive_month_counts = Table(
+    "archive_month_counts",
+    db.metadata,
+    Column("month", String(7), primary_key=True),
+    Column("posts", Integer, nullable=False),
+)
+archive_counts_state = Table(
+    "archive_counts_state",
+    db.metadata,
+    Column("id", Integer, primary_key=True, autoincrement=False),
+    Column("timezone", String(64)),
+)
+
+
 class Page(db.Model):
     """A standing page such as "About us"; never listed with posts or in feeds."""
 

@@ -2,31 +2,57 @@
 period, and the archive navigation: months that have visible posts, with their counts, grouped
 by year.
 
-The navigation is one GROUP BY over the ``(status, published_at)`` index: no post rows or bodies
-are loaded, and the database does the counting. Months are the site's calendar months (its timezone), exactly as the
-``/yyyy/mm/`` archives bound them: PostgreSQL converts with ``AT TIME ZONE``; SQLite, which has no
-timezone database, gets a small SQL function (registered on each connection) that uses Python's.
+The navigation reads stored counts per month (app.content.archive_counts) minus the scheduled
+posts still to come, so its cost follows the number of months, not of posts. Rebuilding those
+counts (fresh tables, bulk writes, a new timezone) is one GROUP BY over the ``(status,
+published_at)`` index: no post rows or bodies are loaded. Months are the site's calendar months
+(its timezone), exactly as the ``/yyyy/mm/`` archives bound them: PostgreSQL converts with
+``AT TIME ZONE``; SQLite, which has no timezone database, gets a small SQL function (registered
+on each connection) that uses Python's.
 """
 
 from __future__ import annotations
 
+from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from functools import lru_cache, partial
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import Column, ColumnElement, Select, Table, case, func, literal, select, union
+from sqlalchemy import (
+    Column,
+    ColumnElement,
+    Select,
+    Table,
+    case,
+    func,
+    literal,
+    select,
+    union,
+    union_all,
+)
 from sqlalchemy.engine import Engine
 
 from app.caching.fragments import per_site_state
+from app.content import archive_counts
 from app.content.dates import MAX_YEAR, MIN_YEAR, from_site_time
-from app.content.listing import card_options
+from app.content.listing import PUBLISHED, card_options
 from app.content.settings import get_setting
 from app.content.taxonomy import category_rows, descendant_ids
 from app.content.visibility import public_link_clauses, public_post_clauses, public_posts
 from app.extensions import db, listen_once
-from app.models import Category, Post, Tag, User, post_categories, post_tags, utcnow
+from app.models import (
+    Category,
+    Post,
+    Tag,
+    User,
+    archive_counts_state,
+    archive_month_counts,
+    post_categories,
+    post_tags,
+    utcnow,
+)
 
 SQLITE_FUNCTION = "broadside_local_month"
 
@@ -94,16 +120,87 @@ def _month_expression(timezone: str):
 def archive_years(now: datetime | None = None) -> list[ArchiveYear]:
     """Years, newest first, each with its months (newest first) and their visible post counts.
 
-    Without ``now``, the result is kept per site state (app.caching.fragments): the state changes
-    with every public change and when a scheduled post's time comes, so the counts are never
-    stale, and the GROUP BY runs once per change instead of on every page view."""
+    Read from the stored counts (app.content.archive_counts) minus the scheduled posts still to
+    come: O(months), not O(posts). Without ``now``, the result is also kept per site state
+    (app.caching.fragments): the state changes with every public change and when a scheduled
+    post's time comes, so the counts are never stale, and they are read once per change instead
+    of on every page view."""
     if now is not None:
-        return _count_months(now)
+        return _stored_months(now)
     timezone = get_setting("site_timezone")
-    return per_site_state("archive_years", lambda: _count_months(utcnow()), timezone)
+    return per_site_state("archive_years", lambda: _stored_months(utcnow()), timezone)
+
+
+def _stored_months(now: datetime) -> list[ArchiveYear]:
+    """One statement: the state row's timezone, the stored counts, and minus the scheduled
+    posts still to come per month. Stale counts are rebuilt first (:func:`_rebuild`)."""
+    timezone = get_setting("site_timezone")
+    for _attempt in range(2):
+        counts, stored = _read_stored(now, timezone)
+        if stored == timezone:
+            return _as_years(sorted(counts.items(), reverse=True))
+        if not _rebuild(timezone):
+            break
+    return _count_months(now)  # could not rebuild here: count every post, as before
+
+
+def _read_stored(now: datetime, timezone: str) -> tuple[dict[str, int], str | None]:
+    state, stored = archive_counts_state, archive_month_counts
+    bucket = _month_expression(timezone)
+    rows = db.session.execute(
+        union_all(
+            select(literal("zone"), state.c.timezone, literal(0)).where(
+                state.c.id == archive_counts.STATE_ID
+            ),
+            select(literal("month"), stored.c.month, stored.c.posts),
+            # Scheduled posts not yet arrived: a range of the public date index past ``now``.
+            select(literal("month"), bucket, -func.count())
+            .select_from(Post)
+            .where(Post.status == PUBLISHED, Post.published_at > now)
+            .group_by(bucket),
+        )
+    ).all()
+    zone = None
+    counts: Counter[str] = Counter()
+    for kind, key, posts in rows:
+        if kind == "zone":
+            zone = key
+        else:
+            counts[key] += posts
+    return {month: posts for month, posts in counts.items() if posts > 0}, zone
+
+
+def _rebuild(timezone: str) -> bool:
+    """Count every published post again into the stored counts, in a transaction of its own
+    (the reader's is usually a GET's, which is never committed). False: not possible here,
+    because this session's own transaction holds the lock the rebuild would wait for."""
+    if archive_counts.holds_lock(db.session()) or _sqlite_session_writing():
+        return False
+
+    bucket = _month_expression(timezone).label("bucket")
+    counts = (
+        select(bucket, func.count())
+        .select_from(Post)
+        .where(Post.status == PUBLISHED, Post.published_at.is_not(None))
+        .group_by(bucket)
+    )
+    with db.engine.begin() as connection:
+        if archive_counts.claim_rebuild(connection, timezone):
+            archive_counts.replace_counts(connection, counts)
+    return True
+
+
+def _sqlite_session_writing() -> bool:
+    """On SQLite, a session that has written holds the database's write lock."""
+    session = db.session()
+    if db.engine.dialect.name != "sqlite" or not session.in_transaction():
+        return False
+    dbapi = session.connection().connection.dbapi_connection
+    return bool(getattr(dbapi, "in_transaction", False))
 
 
 def _count_months(now: datetime) -> list[ArchiveYear]:
+    """The archive list counted from the posts (one GROUP BY over every public post)."""
     bucket = _month_expression(get_setting("site_timezone")).label("bucket")
     rows = db.session.execute(
         db.select(bucket, func.count())
@@ -112,6 +209,11 @@ def _count_months(now: datetime) -> list[ArchiveYear]:
         .group_by(bucket)
         .order_by(bucket.desc())
     ).all()
+    return _as_years(rows)
+
+
+def _as_years(rows) -> list[ArchiveYear]:
+    """(month key, count) pairs, newest first -> years with their months."""
     years: dict[int, list[ArchiveMonth]] = {}
     for key, count in rows:
         year, month = (int(part) for part in key.split("-"))

@@ -28,7 +28,7 @@ from zoneinfo import ZoneInfo
 
 from sqlalchemy import bindparam, delete, insert, select, update
 
-from app.content import search, term_links
+from app.content import archive_counts, search, term_links
 from app.content.pages import page_path
 from app.content.publishing import PUBLIC_OR_PRIVATE
 from app.content.redirects import MOVED, existing_sources, normalise_source, source_from_url
@@ -972,6 +972,7 @@ class WordPressImport:
         written = [self.post_ids[item.old_id] for item, *_ in [*new, *changed]]
         search.index_posts(db.session.connection(), written)
         term_links.sync_link_dates(db.session.connection(), written)
+        archive_counts.mark_stale(db.session.connection())  # recounted at the next read
 
     def _status_label(self, row: dict) -> str:
         if (
