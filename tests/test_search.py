@@ -7,6 +7,7 @@ from datetime import UTC, datetime, timedelta
 from html import unescape
 
 import pytest
+from flask_migrate import upgrade
 
 from app.content import search
 from app.content.publishing import PostDraft, save_post
@@ -298,9 +299,8 @@ def test_imported_posts_and_pages_are_found_and_updates_follow(client, tmp_path)
     assert found(client, "fjords") == ["Imported report"]
 
 
-def test_the_migration_indexes_existing_content(app, backend):
-    from flask_migrate import upgrade
-
+def _schema_at(revision: str) -> None:
+    """An empty database migrated up to ``revision`` (the next test rebuilds the schema)."""
     from tests import conftest
 
     db.drop_all()
@@ -308,7 +308,11 @@ def test_the_migration_indexes_existing_content(app, backend):
         connection.execute(db.text("DROP TABLE IF EXISTS alembic_version"))
     conftest._postgres_schema_ready = False
     db.session.rollback()
-    upgrade(revision="97849c9b0c5a")
+    upgrade(revision=revision)
+
+
+def test_the_migration_indexes_existing_content(app, backend):
+    _schema_at("97849c9b0c5a")
     writer = make_user()
     db.session.execute(
         db.text(
@@ -411,16 +415,7 @@ def test_only_the_pages_found_are_loaded(app):
 
 def test_the_migration_fills_the_dates_of_an_existing_index(app, backend):
     """Sites indexed before f3a9d2c7b1e4: their rows get the date and open_from columns."""
-    from flask_migrate import upgrade
-
-    from tests import conftest
-
-    db.drop_all()
-    with db.engine.begin() as connection:
-        connection.execute(db.text("DROP TABLE IF EXISTS alembic_version"))
-    conftest._postgres_schema_ready = False
-    db.session.rollback()
-    upgrade(revision="e8b2c4d6f1a3")
+    _schema_at("e8b2c4d6f1a3")
     writer = make_user()
     # (PostgreSQL reads the vector; SQLite's FTS5 table is filled by its trigger.)
     insert_document = {
