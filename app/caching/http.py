@@ -83,7 +83,11 @@ def _answer_conditional_request():
     first query on: a state read later could be newer than the data the page is built from,
     and the page (its ETag, the chrome kept per state) would be labelled with the newer state."""
     if request.method in {"GET", "HEAD"} and request.blueprint in _CHROME_BLUEPRINTS:
-        current_state()
+        view = current_app.view_functions.get(request.endpoint or "")
+        # Not for views that answer on their own terms (/healthz must report an unreachable
+        # database as JSON, not fail here first).
+        if not getattr(view, "_broadside_not_cacheable", False):
+            current_state()
     if not ("If-None-Match" in request.headers or "If-Modified-Since" in request.headers):
         return None
     if not _applies():
