@@ -40,7 +40,12 @@ from app.content.dates import MAX_YEAR, MIN_YEAR, from_site_time
 from app.content.listing import PUBLISHED, card_options
 from app.content.settings import get_setting
 from app.content.taxonomy import category_rows, descendant_ids
-from app.content.visibility import public_link_clauses, public_post_clauses, public_posts
+from app.content.visibility import (
+    public_link_clauses,
+    public_post_clauses,
+    public_posts,
+    scheduled_post_clauses,
+)
 from app.extensions import db, listen_once
 from app.models import (
     Category,
@@ -156,7 +161,7 @@ def _read_stored(now: datetime, timezone: str) -> tuple[dict[str, int], str | No
             # Scheduled posts not yet arrived: a range of the public date index past ``now``.
             select(literal("month"), bucket, -func.count())
             .select_from(Post)
-            .where(Post.status == PUBLISHED, Post.published_at > now)
+            .where(*scheduled_post_clauses(now))
             .group_by(bucket),
         )
     ).all()

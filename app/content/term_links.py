@@ -43,13 +43,6 @@ def sync_link_dates(connection: Connection, post_ids: Iterable[int]) -> None:
             )
 
 
-def sync_all_link_dates(connection: Connection) -> None:
-    """Copy every post's date into its links (after rows were written behind the listener)."""
-    for link in (post_categories, post_tags):
-        value = select(link_published_at()).where(Post.id == link.c.post_id)
-        connection.execute(update(link).values(published_at=value.scalar_subquery()))
-
-
 def _changed(post: Post) -> bool:
     attrs = inspect(post).attrs
     return any(attrs[name].history.has_changes() for name in _FIELDS)
