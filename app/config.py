@@ -16,6 +16,11 @@ def _int(name: str, default: int) -> int:
     return int(value) if value else default
 
 
+def _float(name: str, default: float) -> float:
+    value = os.environ.get(name)
+    return float(value) if value else default
+
+
 def _bool(name: str, default: bool) -> bool:
     value = os.environ.get(name)
     if value is None or value == "":
@@ -75,6 +80,10 @@ def build_config(instance_path: Path, environment: str | None = None) -> dict:
         # Full-page cache for anonymous visitors (app/caching/): in-process, or Redis when
         # REDIS_URL is set. Entries are keyed on the site generation, so they never go stale.
         "PAGE_CACHE": _bool("PAGE_CACHE", True),
+        # PostgreSQL: each worker keeps the site state in memory and hears of changes by
+        # LISTEN/NOTIFY instead of asking on every request; at most this many seconds old.
+        "SITE_STATE_LISTEN": _bool("SITE_STATE_LISTEN", True),
+        "SITE_STATE_MAX_AGE": _float("SITE_STATE_MAX_AGE", 1.0),
         # Off in gunicorn workers (gunicorn.conf.py): they never run ``flask db``.
         "MIGRATIONS_CLI": _bool("MIGRATIONS_CLI", True),
         # Prefixes of this site's keys in Redis, so several sites (or runs) can share one.

@@ -103,6 +103,9 @@ def base_config(tmp_path: Path, database_url: str) -> dict:
         "PASSWORD_CHECK_RATE_LIMIT": "1000 per minute",
         "RATELIMIT_STORAGE_URI": "memory://",
         "SITE_TIMEZONE": "UTC",
+        # One listening thread and connection per app would pile up over a thousand tests;
+        # tests/test_site_state_watch.py turns it on.
+        "SITE_STATE_LISTEN": False,
     }
 
 

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from flask import Flask
 
-from app.caching.generation import install_listeners
+from app.caching.generation import install_listeners, watch_state
 from app.caching.http import cache_control_value, init_http_caching
 from app.caching.pages import PageCache
 from app.caching.static import init_static_files
@@ -36,11 +36,14 @@ def init_caching(app: Flask) -> None:
     install_listeners()
     init_http_caching(app)
     init_static_files(app)
+    with app.app_context():
+        engine = db.engine
+    watch_state(
+        engine, enabled=app.config["SITE_STATE_LISTEN"], max_age=app.config["SITE_STATE_MAX_AGE"]
+    )
     if not app.config["PAGE_CACHE"]:
         return
     cache.init_app(app, config=_cache_config(app))
-    with app.app_context():
-        engine = db.engine
     app.wsgi_app = PageCache(
         app.wsgi_app,
         app.extensions["cache"][cache],

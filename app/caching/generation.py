@@ -9,6 +9,12 @@ Scheduled posts need no worker: the *site state* read per request is the generat
 publication time of the newest post whose time has come. When a scheduled post's minute
 arrives, that time changes, and so does every cache key and ETag.
 
+On PostgreSQL a worker need not ask for the state on every request: a trigger on
+``site_generation`` sends a NOTIFY with every change, and each worker keeps the state in memory
+while a connection of its own LISTENs (``_StateWatcher``). It asks again when told of a change,
+when the next scheduled post's time comes, after ``SITE_STATE_MAX_AGE`` seconds, and on every
+request while its listening connection is down.
+
 Models that never show on public pages are listed in ``_PRIVATE_TABLES``;
 everything else bumps the generation, so a new model is safe by default. ``User`` bumps only
 when its public columns change (a login that records ``last_login_at`` does not).
@@ -17,14 +23,16 @@ when its public columns change (a login that records ``last_login_at`` does not)
 from __future__ import annotations
 
 import contextlib
+import logging
 import os
 import queue
 import threading
+import time
 import weakref
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
-from sqlalchemy import event, insert, inspect, update
+from sqlalchemy import DDL, event, insert, inspect, update
 from sqlalchemy.engine import Engine
 from sqlalchemy.exc import OperationalError
 from sqlalchemy.orm import Session
@@ -46,7 +54,10 @@ from app.models import (
     utcnow,
 )
 
+logger = logging.getLogger(__name__)
+
 _PENDING = "broadside_public_change"
+_BUMPED = "broadside_generation_bumped"
 # Models whose changes never alter a public page: the one list (nothing registers on import).
 _PRIVATE_TABLES: frozenset[str] = frozenset(
     model.__tablename__
@@ -101,6 +112,28 @@ STATE_SQL = (
 )
 
 
+# PostgreSQL only: the same, plus the time of the next scheduled post (when the state will change
+# without anybody saving anything); a watching worker keeps the state until then.
+WATCH_SQL = STATE_SQL.replace(
+    " FROM site_generation g",
+    ", (SELECT p.published_at FROM posts p WHERE p.status = 'published' AND p.published_at > {mark}"
+    " ORDER BY p.published_at LIMIT 1) FROM site_generation g",
+)
+
+# Every change of the generation row is announced on this channel (delivered when the
+# transaction commits; several in one transaction arrive as one). A trigger, not the app, sends
+# it, so that any writer is heard: another app version, a restore, a TRUNCATE in the tests.
+NOTIFY_CHANNEL = "broadside_site_state"
+NOTIFY_TRIGGER = "site_generation_notify"
+NOTIFY_DDL = (
+    "CREATE OR REPLACE FUNCTION broadside_site_state_changed() RETURNS trigger"
+    f" LANGUAGE plpgsql AS $$ BEGIN PERFORM pg_notify('{NOTIFY_CHANNEL}', ''); RETURN NULL;"
+    " END $$",
+    f"CREATE TRIGGER {NOTIFY_TRIGGER} AFTER INSERT OR UPDATE OR DELETE OR TRUNCATE"
+    " ON site_generation FOR EACH STATEMENT EXECUTE FUNCTION broadside_site_state_changed()",
+)
+
+
 def _utc(value) -> datetime | None:
     if value is None:
         return None
@@ -118,7 +151,9 @@ class _StateReader:
     def __init__(self, engine: Engine) -> None:
         self.engine = engine
         self.sqlite = engine.dialect.name == "sqlite"
-        self.sql = STATE_SQL.format(mark="?" if engine.dialect.paramstyle == "qmark" else "%s")
+        mark = "?" if engine.dialect.paramstyle == "qmark" else "%s"
+        self.sql = STATE_SQL.format(mark=mark)
+        self.watch_sql = WATCH_SQL.format(mark=mark)
         self.idle: queue.SimpleQueue = queue.SimpleQueue()
         self.pid = os.getpid()
         event.listen(engine, "engine_disposed", self.close_all)
@@ -137,26 +172,30 @@ class _StateReader:
                 raw.dbapi_connection.autocommit = True
             return raw
 
-    def read(self, now: datetime) -> tuple | None:
+    def read(self, now: datetime, *, watching: bool = False) -> tuple | None:
         moment = now.astimezone(UTC).replace(tzinfo=None)
         parameter = moment.isoformat(" ") if self.sqlite else moment
+        if watching:
+            sql, parameters = self.watch_sql, (parameter, parameter)
+        else:
+            sql, parameters = self.sql, (parameter,)
         try:
             raw = self._checkout()
         except self.engine.dialect.loaded_dbapi.Error as error:
             # The database refuses connections (down, restarting): the page cache then lets
             # the app answer with its 503 page. Unwrapped, the driver's error escaped as a 500.
-            raise OperationalError(self.sql, (parameter,), error) from error
+            raise OperationalError(sql, parameters, error) from error
         try:
             cursor = raw.cursor()
             try:
-                cursor.execute(self.sql, (parameter,))
+                cursor.execute(sql, parameters)
                 row = cursor.fetchone()
             finally:
                 cursor.close()
         except self.engine.dialect.loaded_dbapi.Error as error:
             with contextlib.suppress(Exception):
                 raw.close()  # broken (the database may have restarted): the next read reconnects
-            raise OperationalError(self.sql, (parameter,), error) from error
+            raise OperationalError(sql, parameters, error) from error
         self.idle.put(raw)
         return row
 
@@ -178,6 +217,128 @@ def _close_idle(idle: queue.SimpleQueue, owner_pid: int) -> None:
             raw.close()
 
 
+class _StateWatcher:
+    """PostgreSQL: the state kept in this worker's memory between changes.
+
+    A daemon thread holds a connection of its own that LISTENs on ``NOTIFY_CHANNEL``; every
+    notification (and every (re)connection) raises ``epoch``. A request uses the kept state
+    only while the thread listens, nothing was announced since it was read, it is younger than
+    ``max_age`` seconds (a bound on any lost notification) and the next scheduled post's time
+    has not come; otherwise it reads the state again, as without a watcher. Between a commit
+    and the moment its notification reaches a busy worker (a few milliseconds), that worker
+    may still answer from the state before it; this worker's own commits count at once.
+    """
+
+    def __init__(self, engine: Engine, max_age: float) -> None:
+        self.engine = engine
+        self.max_age = max_age
+        self.epoch = 0
+        self.listening = False
+        # (epoch when read, monotonic read time, the `now` read for, row, next arrival)
+        self.kept: tuple | None = None
+        self.pid = 0
+        self.gave_up = False
+        self.thread: threading.Thread | None = None
+        self.stop_event = threading.Event()
+        self.start_lock = threading.Lock()
+        event.listen(engine, "engine_disposed", self.stop)
+        _watchers.add(self)
+
+    def read(self, reader: _StateReader, now: datetime) -> tuple | None:
+        if self.pid != os.getpid() or not (self.gave_up or self._running()):
+            self._start()
+        kept = self.kept
+        if kept is not None and self.listening:
+            epoch, taken, read_for, row, next_arrival = kept
+            if (
+                epoch == self.epoch
+                and time.monotonic() - taken < self.max_age
+                and read_for <= now
+                and (next_arrival is None or now < next_arrival)
+            ):
+                return row
+        epoch = self.epoch  # before the read: a change announced during it makes it stale
+        row = reader.read(now, watching=True)
+        next_arrival = _utc(row[3]) if row is not None else None
+        row = row[:3] if row is not None else None
+        self.kept = (epoch, time.monotonic(), now, row, next_arrival)
+        return row
+
+    def _running(self) -> bool:
+        return self.thread is not None and self.thread.is_alive()
+
+    def changed(self) -> None:
+        """This process committed a change: don't wait for the notification."""
+        self.epoch += 1
+
+    def _start(self) -> None:
+        with self.start_lock:
+            if self.pid == os.getpid() and (self.gave_up or self._running()):
+                return
+            # A forked worker inherits neither the thread nor a usable connection.
+            self.pid = os.getpid()
+            self.gave_up = False
+            self.listening = False
+            self.kept = None
+            self.stop_event = threading.Event()
+            self.thread = threading.Thread(
+                target=self._listen, args=(self.stop_event,), name="site-state-listener",
+                daemon=True,
+            )  # fmt: skip
+            self.thread.start()
+
+    def stop(self, *args) -> None:
+        self.listening = False
+        self.stop_event.set()
+
+    def _listen(self, stop: threading.Event) -> None:
+        delay = 0.1
+        while not stop.is_set():
+            raw = None
+            try:
+                raw = self.engine.raw_connection()
+                raw.detach()  # ours alone, outside the pool
+                connection = raw.dbapi_connection
+                connection.autocommit = True
+                has_trigger = connection.execute(
+                    "SELECT 1 FROM pg_trigger WHERE tgname = %s", (NOTIFY_TRIGGER,)
+                ).fetchone()
+                if not has_trigger:
+                    # A database without the migration: nothing would tell us of changes, so
+                    # every request keeps reading the state.
+                    self.gave_up = True
+                    return
+                connection.execute(f"LISTEN {NOTIFY_CHANNEL}")
+                self.epoch += 1
+                self.listening = True
+                delay = 0.1
+                while not stop.is_set():
+                    for _notification in connection.notifies(timeout=1.0):
+                        self.epoch += 1
+            except Exception as error:  # any failure: read per request until reconnected
+                logger.warning("site state listener stopped (%s); reconnecting", error)
+            finally:
+                self.listening = False
+                self.epoch += 1
+                if raw is not None:
+                    with contextlib.suppress(Exception):
+                        raw.close()
+            stop.wait(delay)
+            delay = min(delay * 2, 5.0)
+
+
+_watchers: weakref.WeakSet[_StateWatcher] = weakref.WeakSet()
+
+
+def watch_state(engine: Engine, *, enabled: bool, max_age: float) -> None:
+    """Keep the state in memory between changes (PostgreSQL; no-op elsewhere or when off)."""
+    if not enabled or engine.dialect.name != "postgresql":
+        engine._broadside_state_watcher = None
+        return
+    if getattr(engine, "_broadside_state_watcher", None) is None:
+        engine._broadside_state_watcher = _StateWatcher(engine, max_age)
+
+
 _readers_lock = threading.Lock()
 
 
@@ -189,7 +350,9 @@ def read_state(engine: Engine, now: datetime | None = None) -> SiteState:
             reader = getattr(engine, "_broadside_state_reader", None)
             if reader is None:
                 reader = engine._broadside_state_reader = _StateReader(engine)
-    row = reader.read(now or utcnow())
+    watcher = getattr(engine, "_broadside_state_watcher", None)
+    now = now or utcnow()
+    row = watcher.read(reader, now) if watcher is not None else reader.read(now)
     if row is None:  # no row yet (a freshly emptied database): nothing was cached against it
         return SiteState(0, datetime(1970, 1, 1, tzinfo=UTC), None)
     return SiteState(row[0], _utc(row[1]), _utc(row[2]))
@@ -285,10 +448,24 @@ def _bump_before_commit(session: Session) -> None:
     session.flush()  # the last flush runs after this hook; do it now so its changes are noted
     if session.info.pop(_PENDING, False):
         bump(session)
+        session.info[_BUMPED] = True
+
+
+def _after_commit(session: Session) -> None:
+    if session.info.pop(_BUMPED, False):
+        for watcher in list(_watchers):
+            watcher.changed()
 
 
 def _forget(session: Session, *args) -> None:
     session.info.pop(_PENDING, None)
+    session.info.pop(_BUMPED, None)
+
+
+def _notify_trigger(target, connection, **kw) -> None:
+    if connection.dialect.name == "postgresql":
+        for statement in NOTIFY_DDL:
+            connection.execute(DDL(statement))
 
 
 def install_listeners() -> None:
@@ -297,8 +474,10 @@ def install_listeners() -> None:
     listen_once(Session, "after_flush", _note_flush)
     listen_once(Session, "do_orm_execute", _note_bulk_statement)
     listen_once(Session, "before_commit", _bump_before_commit)
+    listen_once(Session, "after_commit", _after_commit)
     listen_once(Session, "after_rollback", _forget)
     listen_once(SiteGeneration.__table__, "after_create", _first_generation)
+    listen_once(SiteGeneration.__table__, "after_create", _notify_trigger)
 
 
 def _first_generation(target, connection, **kw) -> None:
