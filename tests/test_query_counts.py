@@ -126,3 +126,29 @@ def test_every_staff_screen_costs_the_same_queries_small_or_large(app_factory):
                 per_screen[url] = len(statements)
             counts.append(per_screen)
     assert counts[0] == counts[1]
+
+
+def test_a_post_page_reads_the_post_its_terms_and_its_neighbours(app_factory):
+    app = app_factory(PAGE_CACHE=False)  # what a page costs when it is rendered
+    with app.app_context():
+        _post_page_queries(app)
+
+
+def _post_page_queries(app) -> None:
+    author = make_user()
+    section = make_category("Campaigns")
+    posts = [
+        make_post(author, title=f"Report {n}", category_ids=[section.id], tag_names=["one", "two"])
+        for n in range(3)
+    ]
+    middle = posts[1]
+    url = f"/{middle.published_at:%Y/%m/%d}/{middle.slug}/"
+    _queries_for(app, url)  # the site chrome, kept per site state, is read once
+    client = app.test_client()
+    with count_queries(app) as statements:
+        page = client.get(url)
+    # The post with its author; its categories and tags (one statement); the previous and
+    # next posts (one statement).
+    assert len(statements) == 3, statements
+    assert "Campaigns" in page.text and ">one<" in page.text and ">two<" in page.text
+    assert "Report 0" in page.text and "Report 2" in page.text

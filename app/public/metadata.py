@@ -7,11 +7,13 @@ through ``|tojson`` so that nothing in a title can close the script element.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from urllib.parse import urljoin
 
 from flask import url_for
 
 from app.content.settings import get_setting
+from app.content.taxonomy import TermLink
 from app.content.text import derive_excerpt
 from app.media.library import social_image
 from app.models import Page, Post
@@ -38,8 +40,9 @@ def _iso(moment) -> str:
     return moment.isoformat() if moment else ""
 
 
-def post_metadata(post: Post) -> dict:
-    """Everything a post page's head needs for previews and search engines."""
+def post_metadata(post: Post, categories: Sequence[TermLink], tags: Sequence[TermLink]) -> dict:
+    """Everything a post page's head needs for previews and search engines (``categories`` and
+    ``tags``: the post's, app.content.taxonomy.post_terms)."""
     site = get_setting("site_title")
     url = post_url(post, _external=True)
     description = post.seo_description or ("" if post.password else (post.excerpt or ""))
@@ -58,8 +61,8 @@ def post_metadata(post: Post) -> dict:
     ]
     if description:
         og.append(("og:description", description))
-    og += [("article:section", c.name) for c in post.categories[:1]]
-    og += [("article:tag", t.name) for t in post.tags]
+    og += [("article:section", c.name) for c in categories[:1]]
+    og += [("article:tag", t.name) for t in tags]
     article = {
         "@context": "https://schema.org",
         "@type": "NewsArticle",
@@ -81,8 +84,8 @@ def post_metadata(post: Post) -> dict:
     if image:
         article["image"] = [image["url"]]
     crumbs = [("Home", url_for("public.home", _external=True))]
-    if post.categories:
-        crumbs.append((post.categories[0].name, category_url(post.categories[0], _external=True)))
+    if categories:
+        crumbs.append((categories[0].name, category_url(categories[0], _external=True)))
     crumbs.append((post.title, url))
     return _finish(og, description, image, title, [article, _breadcrumbs(crumbs)], post.noindex)
 

@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 from datetime import datetime
+from functools import lru_cache
 
 from flask import (
     Blueprint,
@@ -14,9 +15,9 @@ from flask import (
     session,
 )
 from flask_login import current_user
-from sqlalchemy import false, literal, select, text, tuple_
+from sqlalchemy import bindparam, false, literal, select, text, tuple_, union_all
 from sqlalchemy.exc import SQLAlchemyError
-from sqlalchemy.orm import joinedload, selectinload
+from sqlalchemy.orm import joinedload
 
 from app.caching.http import not_public_cacheable
 from app.content import archives, frontpage, listing
@@ -28,7 +29,7 @@ from app.content.permissions import can
 from app.content.protection import is_locked, unlock
 from app.content.publishing import translations_of
 from app.content.settings import get_setting
-from app.content.taxonomy import category_outline
+from app.content.taxonomy import category_outline, post_terms
 from app.content.visibility import (
     archive_is_public,
     page_is_public,
@@ -38,7 +39,7 @@ from app.content.visibility import (
 )
 from app.extensions import db, limiter
 from app.inputs import parse_int
-from app.models import Post, User
+from app.models import Post, User, utcnow
 from app.public import metadata
 from app.templating import post_url
 
@@ -173,11 +174,7 @@ def post_detail(year: int, month: str, day: str, slug: str):
     post = db.session.scalar(
         select(Post)
         .where(Post.slug == slug)
-        .options(
-            joinedload(Post.author).load_only(User.id, User.display_name, User.slug, User.bio),
-            selectinload(Post.categories),
-            selectinload(Post.tags),
-        )
+        .options(joinedload(Post.author).load_only(User.id, User.display_name, User.slug, User.bio))
     )
     if post is None:
         abort(404)
@@ -192,18 +189,21 @@ def post_detail(year: int, month: str, day: str, slug: str):
 
 def _render_post(post: Post, is_public: bool, password_error: str = "", status: int = 200):
     previous_post, next_post = _neighbours(post) if is_public else (None, None)
+    categories, tags = post_terms(post.id)
     locked = is_locked(post, session, current_app.config["SECRET_KEY"])
     response = make_response(
         render_template(
             "public/post.html",
             post=post,
+            categories=categories,
+            tags=tags,
             is_preview=not is_public,
             locked=locked,
             password_error=password_error,
             translations=translations_of(post),
             previous_post=previous_post,
             next_post=next_post,
-            meta=metadata.post_metadata(post),
+            meta=metadata.post_metadata(post, categories, tags),
         ),
         status,
     )
@@ -235,24 +235,40 @@ def unlock_post(post_id: int):
 
 
 def _neighbours(post: Post) -> tuple[PostLink | None, PostLink | None]:
-    """The published posts just before and after ``post`` in time, as plain link rows.
+    """The published posts just before and after ``post`` in time, as plain link rows: one
+    statement (built once) of two index steps."""
+    parameters = {"here_at": post.published_at, "here_id": post.id, "now": utcnow()}
+    found = {
+        side: PostLink(*row) for side, *row in db.session.execute(_neighbours_sql(), parameters)
+    }
+    return found.get(0), found.get(1)
 
-    Row-value comparisons on (published_at, id) are a range of the date index: one index step
-    each, however old the post (an OR of two conditions would scan from the newest post)."""
-    link = select(*link_columns())
+
+@lru_cache(maxsize=1)
+def _neighbours_sql():
+    """Row-value comparisons on (published_at, id) are a range of the date index: one index step
+    each, however old the post (an OR of two conditions would scan from the newest post).
+    Earlier posts are visible if this one is: bounding them by its date instead of "now" leaves
+    one upper bound, which SQLite's index range needs (it would otherwise start from the
+    newest). Rows: (0 for the previous post or 1 for the next, *PostLink)."""
     position = tuple_(Post.published_at, Post.id)
-    here = tuple_(literal(post.published_at, Post.published_at.type), literal(post.id))
-    # Earlier posts are visible if this one is: bounding by its date instead of "now" leaves one
-    # upper bound, which SQLite's index range needs (it would otherwise start from the newest).
-    earlier = link.where(*public_post_clauses(post.published_at), position < here).order_by(
-        Post.published_at.desc(), Post.id.desc()
+    here_at = bindparam("here_at", type_=Post.published_at.type)
+    here = tuple_(here_at, bindparam("here_id", type_=Post.id.type))
+    earlier = (
+        select(literal(0).label("side"), *link_columns())
+        .where(*public_post_clauses(here_at), position < here)
+        .order_by(Post.published_at.desc(), Post.id.desc())
+        .limit(1)
+        .subquery("earlier")
     )
-    later = link.where(*public_post_clauses(), position > here).order_by(
-        Post.published_at.asc(), Post.id.asc()
+    later = (
+        select(literal(1).label("side"), *link_columns())
+        .where(*public_post_clauses(bindparam("now")), position > here)
+        .order_by(Post.published_at.asc(), Post.id.asc())
+        .limit(1)
+        .subquery("later")
     )
-    found = [db.session.execute(query.limit(1)).first() for query in (earlier, later)]
-    previous_post, next_post = (PostLink(*row) if row else None for row in found)
-    return previous_post, next_post
+    return union_all(select(earlier), select(later))
 
 
 @bp.route("/<path:page_path>/")
