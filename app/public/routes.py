@@ -171,11 +171,7 @@ def month_archive(year: int, month: int):
 
 @bp.route("/<int:year>/<month>/<day>/<slug>/")
 def post_detail(year: int, month: str, day: str, slug: str):
-    post = db.session.scalar(
-        select(Post)
-        .where(Post.slug == slug)
-        .options(joinedload(Post.author).load_only(User.id, User.display_name, User.slug, User.bio))
-    )
+    post = db.session.scalar(_post_by_slug(), {"slug": slug})
     if post is None:
         abort(404)
     is_public = post_is_public(post)
@@ -185,6 +181,17 @@ def post_detail(year: int, month: str, day: str, slug: str):
     if (year, month, day) != (local.year, f"{local.month:02d}", f"{local.day:02d}"):
         return redirect(post_url(post), code=301)
     return _render_post(post, is_public)
+
+
+@lru_cache(maxsize=1)
+def _post_by_slug():
+    """The post with its author's public columns; built once (building the loader options
+    cost more than running the query)."""
+    return (
+        select(Post)
+        .where(Post.slug == bindparam("slug"))
+        .options(joinedload(Post.author).load_only(User.id, User.display_name, User.slug, User.bio))
+    )
 
 
 def _render_post(post: Post, is_public: bool, password_error: str = "", status: int = 200):
