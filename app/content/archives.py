@@ -25,6 +25,7 @@ from sqlalchemy import (
     ColumnElement,
     Select,
     Table,
+    bindparam,
     case,
     func,
     literal,
@@ -39,7 +40,7 @@ from app.content import archive_counts
 from app.content.dates import MAX_YEAR, MIN_YEAR, from_site_time
 from app.content.listing import PUBLISHED, card_options
 from app.content.settings import get_setting
-from app.content.taxonomy import category_rows, descendant_ids
+from app.content.taxonomy import category_outline, descendant_ids
 from app.content.visibility import (
     public_link_clauses,
     public_post_clauses,
@@ -241,31 +242,49 @@ def find_archive(kind: str, slug: str) -> tuple[Category | Tag | User, Listing] 
     """The category, tag or author ``slug`` and its :data:`Listing` (for its page and its
     feed): a category's includes its sub-categories. None: there is no such archive."""
     if kind == "category":
-        categories = category_rows()
-        category = next((c for c in categories if c.slug == slug), None)
+        category = db.session.scalar(_by_slug(Category), {"slug": slug})
         if category is None:
             return None
-        ids = sorted({category.id} | descendant_ids(category.id, categories))
+        # The tree from the outline kept per site state, not a load of every category.
+        ids = sorted({category.id} | descendant_ids(category.id, category_outline()))
         return category, partial(term_posts, post_categories, post_categories.c.category_id, ids)
     if kind == "tag":
-        tag = db.session.scalar(select(Tag).where(Tag.slug == slug))
+        tag = db.session.scalar(_by_slug(Tag), {"slug": slug})
         if tag is None:
             return None
         return tag, partial(term_posts, post_tags, post_tags.c.tag_id, [tag.id])
     if kind == "author":
-        author = db.session.scalar(select(User).where(User.slug == slug))
+        author = db.session.scalar(_by_slug(User), {"slug": slug})
         if author is None:
             return None
 
         def by_author(depth: int, *conditions: ColumnElement[bool]) -> Select:
-            return (
-                select(Post)
-                .where(*public_post_clauses(), Post.author_id == author.id, *conditions)
-                .order_by(Post.published_at.desc(), Post.id.desc())
-            )
+            values = {"author_id": author.id, "visible_until": utcnow()}
+            return _author_posts_sql().params(values).where(*conditions)
 
         return author, by_author
     raise ValueError(f"no archive kind {kind!r}")
+
+
+# Statements below are built once (per shape) and given each request's values as parameters:
+# building them cost more than running them.
+
+
+@lru_cache(maxsize=3)
+def _by_slug(model: type) -> Select:
+    return select(model).where(model.slug == bindparam("slug"))
+
+
+@lru_cache(maxsize=1)
+def _author_posts_sql() -> Select:
+    return (
+        select(Post)
+        .where(
+            *public_post_clauses(bindparam("visible_until")),
+            Post.author_id == bindparam("author_id"),
+        )
+        .order_by(Post.published_at.desc(), Post.id.desc())
+    )
 
 
 def term_posts(
@@ -285,23 +304,51 @@ def term_posts(
     its sub-categories): one range per term, each stopped at ``depth`` rows, merged without
     duplicates (a post in two sub-categories), then joined to the posts: at most
     (number of terms) x depth link rows."""
-    now = utcnow() if now is None else now
-    if len(term_ids) == 1:
+    values = {"visible_until": utcnow() if now is None else now, "depth": depth}
+    values.update((f"term_{n}", term_id) for n, term_id in enumerate(term_ids))
+    if conditions:  # a language filter, say: built for this request
+        statement = _build_term_posts(link, term, len(term_ids), conditions)
+    else:
+        statement = _plain_term_posts_sql(link.name, len(term_ids))
+    return statement.params(values)
+
+
+_LINKS = {
+    post_categories.name: (post_categories, post_categories.c.category_id),
+    post_tags.name: (post_tags, post_tags.c.tag_id),
+}
+
+
+@lru_cache(maxsize=64)
+def _plain_term_posts_sql(link_name: str, terms: int) -> Select:
+    link, term = _LINKS[link_name]
+    return _build_term_posts(link, term, terms, ())
+
+
+def _build_term_posts(
+    link: Table, term: Column, terms: int, conditions: tuple[ColumnElement[bool], ...]
+) -> Select:
+    """:func:`term_posts`'s statement for ``terms`` term ids: parameters ``term_0`` ...,
+    ``visible_until`` and ``depth``."""
+    now = bindparam("visible_until")
+    if terms == 1:
         query = (
             select(Post)
             .join(link, link.c.post_id == Post.id)
-            .where(term == term_ids[0], *public_link_clauses(link, now))
+            .where(term == bindparam("term_0"), *public_link_clauses(link, now))
             .order_by(link.c.published_at.desc(), link.c.post_id.desc())
         )
     else:
         ranges = []
-        for term_id in term_ids:
+        for n in range(terms):
             one = select(link.c.post_id, link.c.published_at).where(
-                term == term_id, *public_link_clauses(link, now)
+                term == bindparam(f"term_{n}"), *public_link_clauses(link, now)
             )
             if conditions:
                 one = one.join(Post, Post.id == link.c.post_id).where(*conditions)
-            one = one.order_by(link.c.published_at.desc(), link.c.post_id.desc()).limit(depth)
+            one = one.order_by(link.c.published_at.desc(), link.c.post_id.desc()).limit(
+                bindparam("depth")
+            )
             inner = one.subquery()
             ranges.append(select(inner.c.post_id, inner.c.published_at))
         merged = union(*ranges).subquery("term_posts")

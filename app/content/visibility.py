@@ -21,8 +21,9 @@ a Python predicate for an object already loaded, and the two are tested against 
 from __future__ import annotations
 
 from datetime import UTC, datetime
+from functools import lru_cache
 
-from sqlalchemy import ColumnElement, Select, Table, and_, case, literal, null
+from sqlalchemy import ColumnElement, Select, Table, and_, bindparam, case, literal, null
 
 from app.content.listing import PUBLISHED, card_options
 from app.extensions import db
@@ -116,15 +117,24 @@ def post_body_is_open(post: Post, now: datetime | None = None) -> bool:
 
 def public_posts(now: datetime | None = None, language: str | None = None) -> Select:
     """Public posts, newest first, authors loaded in the same query, bodies not loaded
-    (index-backed at any size: see app/content/listing.py)."""
+    (index-backed at any size: see app/content/listing.py). The statement is built once per
+    shape and given this call's values as parameters (building it cost more than running it)."""
+    values = {"visible_until": utcnow() if now is None else now}
+    if language:
+        values["language"] = language
+    return _public_posts_sql(bool(language)).params(values)
+
+
+@lru_cache(maxsize=2)
+def _public_posts_sql(by_language: bool) -> Select:
     query = (
         db.select(Post)
-        .where(*public_post_clauses(now))
+        .where(*public_post_clauses(bindparam("visible_until")))
         .options(*card_options())
         .order_by(Post.published_at.desc(), Post.id.desc())
     )
-    if language:
-        query = query.where(Post.language == language)
+    if by_language:
+        query = query.where(Post.language == bindparam("language"))
     return query
 
 
