@@ -24,13 +24,18 @@ MAX_PINNED = 10
 
 
 def headline_posts(limit: int = 20, now: datetime | None = None) -> list[PostLink]:
-    query = (
+    parameters = {"now": now or utcnow(), "limit": limit}
+    return [PostLink(*row) for row in db.session.execute(_headlines_sql(), parameters)]
+
+
+@lru_cache(maxsize=1)
+def _headlines_sql():
+    return (
         select(*link_columns())
-        .where(*public_post_clauses(now))
+        .where(*public_post_clauses(bindparam("now")))
         .order_by(Post.published_at.desc(), Post.id.desc())
-        .limit(limit)
+        .limit(bindparam("limit"))
     )
-    return [PostLink(*row) for row in db.session.execute(query)]
 
 
 def pinned_posts(now: datetime | None = None, limit: int = MAX_PINNED) -> list[Post]:
