@@ -19,6 +19,7 @@ from werkzeug.middleware.proxy_fix import ProxyFix
 from app.config import DEFAULT_INSTANCE_PATH, build_config, check_config
 from app.extensions import csrf, db, limiter, login_manager
 from app.inputs import AsciiIntConverter, has_control_characters
+from app.read_transactions import init_read_transactions
 from app.request_log import init_request_log
 from app.security_headers import init_security_headers
 
@@ -40,6 +41,7 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     init_security_headers(app)  # first, so its after_request runs last and has the final word
     init_request_log(app)
     register_extensions(app)
+    init_read_transactions(app)  # after Flask-SQLAlchemy, so its teardown runs first
     register_model_hooks()
     register_media(app)
     register_caching(app)

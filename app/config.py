@@ -84,6 +84,8 @@ def build_config(instance_path: Path, environment: str | None = None) -> dict:
         # LISTEN/NOTIFY instead of asking on every request; at most this many seconds old.
         "SITE_STATE_LISTEN": _bool("SITE_STATE_LISTEN", True),
         "SITE_STATE_MAX_AGE": _float("SITE_STATE_MAX_AGE", 1.0),
+        # PostgreSQL: prepared statements use generic plans (app/read_transactions.py).
+        "POSTGRES_GENERIC_PLANS": _bool("POSTGRES_GENERIC_PLANS", True),
         # Off in gunicorn workers (gunicorn.conf.py): they never run ``flask db``.
         "MIGRATIONS_CLI": _bool("MIGRATIONS_CLI", True),
         # Prefixes of this site's keys in Redis, so several sites (or runs) can share one.
