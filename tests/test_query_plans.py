@@ -158,25 +158,67 @@ def test_postgresql_plans_read_a_page_not_the_site(big_site, backend):
     for kind, url in [*pages.items(), *STAFF_PAGES.items()]:
         client = staff if kind in STAFF_PAGES else None
         for statement, parameters in _statements_of(app, url, client):
-            with db.engine.connect() as connection:
-                # At a few thousand rows PostgreSQL rightly prefers a sequential scan of a
-                # small link table (post_categories) to twenty index probes; at a million it
-                # does not. Ruling sequential scans out makes the test ask what matters at any
-                # size: is there an index-backed plan that reads a page? (A missing index still
-                # shows as a full scan or a bitmap scan over every row, and fails.)
-                connection.exec_driver_sql("SET enable_seqscan = off")
-                raw = connection.exec_driver_sql(
-                    "EXPLAIN (ANALYZE, FORMAT JSON) " + statement, parameters
-                ).scalar()
-            plan = (raw if isinstance(raw, list) else json.loads(raw))[0]["Plan"]
-            for node in _nodes(plan):
-                if _rows_read(node) > ROW_BUDGET:
-                    relation = node.get("Relation Name") or node.get("Index Name") or ""
-                    problems.append(
-                        f"{kind}: {node['Node Type']} {relation} read {_rows_read(node):.0f} "
-                        f"rows in\n    {' '.join(statement.split())[:300]}"
-                    )
+            # Each statement twice: planned for its values, as on its first uses, and with
+            # the generic plan its prepared form runs with from then on (app/read_transactions
+            # sets plan_cache_mode = force_generic_plan), which knows no values.
+            for label, plan in (
+                ("", _custom_plan(statement, parameters)),
+                (" (generic plan)", _generic_plan(statement, parameters)),
+            ):
+                for node in _nodes(plan):
+                    if _rows_read(node) > ROW_BUDGET:
+                        relation = node.get("Relation Name") or node.get("Index Name") or ""
+                        problems.append(
+                            f"{kind}{label}: {node['Node Type']} {relation} read "
+                            f"{_rows_read(node):.0f} rows in\n"
+                            f"    {' '.join(statement.split())[:300]}"
+                        )
     assert not problems, "\n".join(problems)
+
+
+# At a few thousand rows PostgreSQL rightly prefers a sequential scan of a small link table
+# (post_categories) to twenty index probes; at a million it does not. Ruling sequential scans
+# out makes the test ask what matters at any size: is there an index-backed plan that reads a
+# page? (A missing index still shows as a full scan or a bitmap scan over every row, and fails.)
+NO_SEQUENTIAL_SCANS = "SET enable_seqscan = off"
+
+
+def _custom_plan(statement: str, parameters) -> dict:
+    with db.engine.connect() as connection:
+        connection.exec_driver_sql(NO_SEQUENTIAL_SCANS)
+        raw = connection.exec_driver_sql(
+            "EXPLAIN (ANALYZE, FORMAT JSON) " + statement, parameters
+        ).scalar()
+    return (raw if isinstance(raw, list) else json.loads(raw))[0]["Plan"]
+
+
+def _generic_plan(statement: str, parameters) -> dict:
+    """The plan of ``statement`` prepared (by psycopg, with its parameters' types) and run
+    with ``plan_cache_mode = force_generic_plan``."""
+    from psycopg import sql
+
+    raw = db.engine.raw_connection()
+    try:
+        connection = raw.dbapi_connection
+        connection.execute("SET plan_cache_mode = force_generic_plan")
+        connection.execute(NO_SEQUENTIAL_SCANS)
+        connection.execute(statement, parameters, prepare=True).fetchall()
+        name = connection.execute(
+            "SELECT name FROM pg_prepared_statements WHERE from_sql IS false"
+            " ORDER BY prepare_time DESC LIMIT 1"
+        ).fetchone()[0]
+        # psycopg numbers named parameters in the order they first appear.
+        names = list(dict.fromkeys(re.findall(r"%\((\w+)\)s", statement)))
+        values = [parameters[n] for n in names] if isinstance(parameters, dict) else parameters
+        arguments = sql.SQL(", ").join(sql.Literal(v) for v in values)
+        execute = sql.SQL("EXPLAIN (ANALYZE, FORMAT JSON) EXECUTE {}").format(sql.Identifier(name))
+        if values:
+            execute = sql.SQL("{}({})").format(execute, arguments)
+        result = connection.execute(execute).fetchone()[0]
+        connection.rollback()
+    finally:
+        raw.close()
+    return (result if isinstance(result, list) else json.loads(result))[0]["Plan"]
 
 
 # SQLite cannot say how many rows a query read, but it can count the bytecode steps it ran:
