@@ -75,6 +75,9 @@ def build_config(instance_path: Path, environment: str | None = None) -> dict:
         # Full-page cache for anonymous visitors (app/caching/): in-process, or Redis when
         # REDIS_URL is set. Entries are keyed on the site generation, so they never go stale.
         "PAGE_CACHE": _bool("PAGE_CACHE", True),
+        # Post cards and headline rows rendered once per worker for each distinct content
+        # (app.templating ``post_card``); off only to measure what rendering them costs.
+        "CARD_MEMO": _bool("CARD_MEMO", True),
         # Off in gunicorn workers (gunicorn.conf.py): they never run ``flask db``.
         "MIGRATIONS_CLI": _bool("MIGRATIONS_CLI", True),
         # Prefixes of this site's keys in Redis, so several sites (or runs) can share one.

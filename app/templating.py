@@ -4,23 +4,24 @@ from __future__ import annotations
 
 from datetime import date, datetime
 
-from flask import Flask, render_template, request, url_for
+from flask import Flask, current_app, render_template, request, url_for
 from flask_login import current_user
 from markupsafe import Markup
 from sqlalchemy import select
 from sqlalchemy.orm import load_only
 
-from app.caching.fragments import per_site_state
+from app.caching.fragments import per_site_state, per_value
 from app.content.archives import archive_years
 from app.content.dates import format_day, format_long_date, to_site_time
 from app.content.languages import language_name, text_direction
+from app.content.listing import PostLink
 from app.content.menu import menu_items, menu_label
 from app.content.pages import page_path
 from app.content.permissions import can
-from app.content.settings import get_setting
+from app.content.settings import all_settings, get_setting
 from app.content.visibility import page_is_public, post_is_public
 from app.extensions import db
-from app.models import Category, Page, Post, Tag, User
+from app.models import Category, MediaItem, Page, Post, Tag, User
 
 
 def post_url(post: Post, **kwargs) -> str:
@@ -117,6 +118,89 @@ def site_fragment(template: str) -> Markup:
     return per_site_state("fragment", render, template, request.script_root)
 
 
+CARD_TEMPLATE = "_partials/_post_card.html"
+HEADLINE_TEMPLATE = "_partials/_headline.html"
+
+
+def _media_key(item: MediaItem | None) -> tuple | None:
+    """What ``media_picture`` reads of a card's picture (None: the card shows none). The
+    renditions' keys name their width, format and content hash; ``updated_at`` moves on every
+    save of the item besides."""
+    if not (item and item.width):
+        return None
+    return (
+        item.id,
+        item.updated_at,
+        item.mime_type,
+        item.storage_key,
+        item.width,
+        item.height,
+        item.alt,
+        item.decorative,
+        tuple((entry["w"], entry["mime"], entry["key"]) for entry in item.renditions or ()),
+    )
+
+
+def post_card(post: Post, heading_level: int = 2, sizes: str | None = None) -> Markup:
+    """The card of ``post`` in lists (``_partials/_post_card.html``), rendered once per worker
+    for each distinct set of values it shows. The key holds the values themselves, so an edited
+    post, a renamed author, a new picture or another timezone is a new key, never a stale card,
+    and saving one post leaves the other cards' renders in place."""
+    settings = all_settings()
+    context = {
+        "post": post,
+        "heading_level": heading_level,
+        "site_language": settings["site_language"],
+        "site_dir": text_direction(settings["site_language"]),
+    }
+    if sizes is not None:
+        context["card_image_sizes"] = sizes
+    if not current_app.config["CARD_MEMO"]:
+        return _render(CARD_TEMPLATE, context)
+    # Read as the template reads them: the author only without a byline name, the excerpt
+    # only without a password (cards never load what they do not show).
+    author = None if post.byline_name else post.author
+    protected = bool(post.password)
+    published = post.published_at
+    key = (
+        "card",
+        post.id,
+        post.slug,
+        post.title,
+        None if protected else post.excerpt,
+        protected,
+        post.language,
+        published,
+        # Equal moments in other zones are equal keys, but ``iso_datetime`` shows the offset.
+        published.utcoffset() if published else None,
+        post.created_at,
+        post.byline_name,
+        None if author is None else (author.id, author.display_name, author.slug),
+        _media_key(post.featured_media),
+        heading_level,
+        sizes,
+        settings["site_timezone"],
+        settings["site_language"],
+        request.script_root,
+    )
+    return per_value(key, lambda: _render(CARD_TEMPLATE, context))
+
+
+def headline_item(post: PostLink) -> Markup:
+    """A row of the home page's headline strip (``_partials/_headline.html``), rendered once per
+    worker for each distinct row: the row is a plain tuple of what it shows."""
+    context = {"post": post}
+    if not current_app.config["CARD_MEMO"]:
+        return _render(HEADLINE_TEMPLATE, context)
+    key = ("headline", post, get_setting("site_timezone"), request.script_root)
+    return per_value(key, lambda: _render(HEADLINE_TEMPLATE, context))
+
+
+def _render(template: str, context: dict) -> Markup:
+    # The output of an autoescaping template: already safe HTML.
+    return Markup(current_app.jinja_env.get_template(template).render(context))  # noqa: S704
+
+
 def month_url(moment: datetime) -> str:
     """The month archive ``/yyyy/mm/`` holding ``moment`` in the site's calendar."""
     local = to_site_time(moment, get_setting("site_timezone"))
@@ -139,6 +223,8 @@ def init_templating(app: Flask) -> None:
     )
     app.jinja_env.globals.update(
         post_url=post_url,
+        post_card=post_card,
+        headline_item=headline_item,
         page_url=page_url,
         category_url=category_url,
         tag_url=tag_url,

@@ -15,6 +15,7 @@ process) and keyed on what the caller passes, such as the script root its links 
 from __future__ import annotations
 
 import threading
+from collections import OrderedDict
 from collections.abc import Callable, Hashable
 from typing import TypeVar
 
@@ -42,4 +43,32 @@ def per_site_state(name: str, compute: Callable[[], T], *key: Hashable) -> T:
         if len(kept) >= MAX_ENTRIES:
             kept.clear()
         kept[full_key] = value
+    return value
+
+
+MAX_VALUE_ENTRIES = 2000  # ~16 cards a page: some 120 list pages' worth, a few MB per worker
+
+
+def per_value(key: tuple, compute: Callable[[], T]) -> T:
+    """``compute()``, run at most once per ``key`` in this worker and app, for results that are a
+    pure function of the values in ``key`` (a post card keyed on everything it shows).
+
+    Unlike ``per_site_state`` this needs no site state: a changed value is a new key, so saving
+    one post re-renders that post's card only. The least recently used entries go first."""
+    kept: OrderedDict | None = current_app.extensions.get("broadside.per_value")
+    if kept is None:
+        kept = current_app.extensions.setdefault("broadside.per_value", OrderedDict())
+    with _lock:
+        try:
+            value = kept[key]
+        except KeyError:
+            pass
+        else:
+            kept.move_to_end(key)
+            return value
+    value = compute()
+    with _lock:
+        kept[key] = value
+        while len(kept) > MAX_VALUE_ENTRIES:
+            kept.popitem(last=False)
     return value
