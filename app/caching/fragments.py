@@ -57,9 +57,10 @@ def per_value(key: tuple, compute: Callable[[], T]) -> T:
 
     Unlike ``per_site_state`` this needs no site state: a changed value is a new key, so saving
     one post re-renders that post's card only. The least recently used entries go first."""
-    kept: OrderedDict | None = current_app.extensions.get("broadside.per_value")
+    extensions = current_app._get_current_object().extensions  # one proxy lookup (~2.5 µs)
+    kept: OrderedDict | None = extensions.get("broadside.per_value")
     if kept is None:
-        kept = current_app.extensions.setdefault("broadside.per_value", OrderedDict())
+        kept = extensions.setdefault("broadside.per_value", OrderedDict())
     with _lock:
         try:
             value = kept[key]
