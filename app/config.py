@@ -86,6 +86,9 @@ def build_config(instance_path: Path, environment: str | None = None) -> dict:
         "SITE_STATE_MAX_AGE": _float("SITE_STATE_MAX_AGE", 1.0),
         # PostgreSQL: prepared statements use generic plans (app/read_transactions.py).
         "POSTGRES_GENERIC_PLANS": _bool("POSTGRES_GENERIC_PLANS", True),
+        # Post cards and headline rows rendered once per worker for each distinct content
+        # (app.templating ``post_card``); off only to measure what rendering them costs.
+        "CARD_MEMO": _bool("CARD_MEMO", True),
         # Off in gunicorn workers (gunicorn.conf.py): they never run ``flask db``.
         "MIGRATIONS_CLI": _bool("MIGRATIONS_CLI", True),
         # Prefixes of this site's keys in Redis, so several sites (or runs) can share one.

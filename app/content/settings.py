@@ -49,7 +49,9 @@ def all_settings() -> dict[str, Any]:
     are public data: saving one bumps the state), unless this request changed them."""
     in_request = has_request_context()
     if in_request:
-        values = g.get("site_settings")
+        # ``g`` itself, not its proxy: an attribute read through the proxy costs ~3 µs, and a
+        # list page asks for a setting with every date and link.
+        values = g._get_current_object().get("site_settings")
         if values is not None:
             return values
     try:
