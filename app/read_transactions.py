@@ -49,6 +49,9 @@ def init_read_transactions(app: Flask) -> None:
         connection = session.connection()
         if connection.info.get(_WROTE, True):
             return
+        # What the view loaded stays readable, as after the usual close: a streamed response
+        # (the sitemaps) reads its objects after this.
+        session.expire_on_commit = False
         try:
             session.commit()
         except SQLAlchemyError:  # the database went away: nothing was written, nothing lost

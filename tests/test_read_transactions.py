@@ -83,3 +83,16 @@ def test_a_statement_that_wrote_without_committing_is_rolled_back(pg_app):
     assert client.get("/_test/update-without-commit").text == "updated"
     db.session.expire_all()
     assert db.session.get(type(post), post.id).title == "Original title"
+
+
+def test_a_streamed_answer_still_reads_what_its_view_loaded(pg_app):
+    """The sitemaps stream after the view has returned and the request's transaction ended:
+    committing it must not leave them with expired objects."""
+    from tests.factories import make_page
+
+    make_page("Imprint", slug="imprint", body="Legal text.")
+    client = pg_app.test_client()
+    for _ in range(3):
+        response = client.get("/sitemap-pages.xml")
+        assert response.status_code == 200
+        assert "/imprint/" in response.get_data(as_text=True)
