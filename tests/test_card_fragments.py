@@ -301,3 +301,19 @@ def test_pages_are_byte_identical_with_and_without_the_memo(uncached):
     assert 'lang="fa" dir="rtl"' in _card(listed, "گزارش بندر")
     assert "This post is password protected." in _card(listed, "Locked")
     assert "<img" in _card(listed, "With picture") and "<img" not in _card(listed, "Locked")
+
+
+def test_an_edited_card_template_shows_at_once_while_templates_reload(app_factory, tmp_path):
+    """In debug, templates reload when edited: kept cards would hide the edit."""
+    folder = tmp_path / "templates" / "_partials"
+    folder.mkdir(parents=True)
+    card = folder / "_post_card.html"
+    card.write_text("<article>first {{ post.title }}</article>", encoding="utf-8")
+    app = app_factory(PAGE_CACHE=False, TEMPLATES_AUTO_RELOAD=True)
+    app.jinja_loader.searchpath.insert(0, str(tmp_path / "templates"))
+    with app.app_context():
+        client = app.test_client()
+        make_post(make_user(), title="Story")
+        assert "<article>first Story</article>" in client.get("/").text
+        card.write_text("<article>second {{ post.title }}</article>", encoding="utf-8")
+        assert "<article>second Story</article>" in client.get("/").text

@@ -46,9 +46,9 @@ def per_site_state(name: str, compute: Callable[[], T], *key: Hashable) -> T:
     return value
 
 
-# A card and its key take some 3.7 KB (its text twice: shown and in the key). 800 entries, the
-# cards of ~60 list pages, add at most ~3 MB to a worker (kept under 100 MB RSS).
-MAX_VALUE_ENTRIES = 800
+# A card and its key take some 3.7 KB (its text twice: shown and in the key). 500 entries, the
+# cards of ~30 list pages, add at most ~2 MB to a worker (whose RSS must stay under 100 MB).
+MAX_VALUE_ENTRIES = 500
 
 
 def per_value(key: tuple, compute: Callable[[], T]) -> T:
