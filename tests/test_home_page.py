@@ -61,3 +61,35 @@ def test_featured_categories_show_their_newest_post_in_the_chosen_order(client):
     # shows the next newest post instead of repeating it.
     assert card_titles(html.split('aria-label="Featured sections"')[0])[0] == "New petition"
     assert card_titles(featured) == ["A report", "Older petition"]
+
+
+def test_scheduled_posts_reach_every_home_section_when_their_time_comes(app_factory, monkeypatch):
+    """The home page's statements are built once and ask for the time when they run."""
+    app = app_factory(PAGE_CACHE=False)
+    with app.app_context():
+        client = app.test_client()
+        author = make_user()
+        make_post(author, title="Already out", published_at=START)
+        arrival = datetime.now(UTC).replace(microsecond=0) + timedelta(days=2)
+        make_post(author, title="Embargoed report", published_at=arrival)
+        make_post(author, title="Embargoed pin", published_at=arrival, sticky=True)
+        html = client.get("/").text
+        assert _headlines(html) == ["Already out"]
+        assert card_titles(html) == ["Already out"]
+
+        later = arrival + timedelta(minutes=1)
+        for module in (
+            "app.caching.generation",
+            "app.content.archives",
+            "app.content.frontpage",
+            "app.content.visibility",
+        ):
+            monkeypatch.setattr(f"{module}.utcnow", lambda: later)
+        html = client.get("/").text
+        assert set(_headlines(html)) == {"Already out", "Embargoed report", "Embargoed pin"}
+        pinned = html[html.index('id="pinned-heading"') : html.index('id="recent-heading"')]
+        assert card_titles(pinned) == ["Embargoed pin"]
+        assert card_titles(html[html.index('id="recent-heading"') :])[:2] == [
+            "Embargoed report",
+            "Already out",
+        ]

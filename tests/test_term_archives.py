@@ -142,3 +142,37 @@ def test_archive_pages_and_feeds_list_each_post_once(client):
     feed = client.get("/category/news/feed/").text
     assert feed.count("<item>") == 5 and "Locked" not in feed  # open posts only, once each
     assert client.get("/tag/t/feed/atom/").text.count("<entry>") == 5
+
+
+def test_scheduled_posts_join_term_archives_when_their_time_comes(app_factory, monkeypatch):
+    """Archive statements are built once per shape and ask for the time when they run."""
+    app = app_factory(PAGE_CACHE=False)
+    with app.app_context():
+        client = app.test_client()
+        author = make_user()
+        news = make_category("News")
+        local = make_category("Local", parent=news)
+        make_post(author, title="Already out", category_ids=[local.id], tag_names=["harbour"])
+        arrival = utcnow().replace(microsecond=0) + timedelta(days=2)
+        make_post(
+            author,
+            title="Embargoed",
+            published_at=arrival,
+            category_ids=[local.id],
+            tag_names=["harbour"],
+        )
+        # With sub-categories (one range per category, merged) and without.
+        urls = ("/category/news/", "/category/local/", "/tag/harbour/")
+        for url in urls:
+            assert card_titles(client.get(url).text) == ["Already out"], url
+
+        later = arrival + timedelta(minutes=1)
+        for module in (
+            "app.caching.generation",
+            "app.content.archives",
+            "app.content.frontpage",
+            "app.content.visibility",
+        ):
+            monkeypatch.setattr(f"{module}.utcnow", lambda: later)
+        for url in urls:
+            assert card_titles(client.get(url).text) == ["Embargoed", "Already out"], url
