@@ -16,6 +16,7 @@ Settings (environment):
     BENCH_OUTPUT=path            also append the Markdown table to this file
     BENCH_SQLITE_PATH=file       keep the SQLite database there (default: a temporary folder)
     BENCH_REUSE=1                keep a database that already holds exactly BENCH_POSTS posts
+    CARD_MEMO=false              workers render every post card afresh (the cold render)
 
 wrk is a Debian package: the script installs it with apt-get when it is missing and it runs
 as root; otherwise it stops with a message saying so.

@@ -7,7 +7,8 @@ with gunicorn and wrk is ``make bench`` (bench/bench_http.py).
 Usage: ``make bench-pages`` (SQLite in a temporary folder) or
 ``BENCH_DATABASE_URL=postgresql+psycopg://postgres@127.0.0.1/test .venv/bin/python bench/bench_pages.py``
 (the PostgreSQL database is emptied first). Prints median and 95th-percentile latency per page
-through the WSGI stack (no network), and the SQL queries each page costs.
+through the WSGI stack (no network), the SQL queries each page costs, and the median with every
+post card rendered afresh (``CARD_MEMO`` off: a worker's first view of those posts).
 """
 
 from __future__ import annotations
@@ -81,7 +82,7 @@ def main() -> None:
             queries: list[str] = []
             event.listen(db.engine, "before_cursor_execute", lambda *a: queries.append(a[2]))
             client = app.test_client()
-            print(f"{'page':<28}{'median ms':>10}{'p95 ms':>10}{'queries':>9}")
+            print(f"{'page':<28}{'median ms':>10}{'p95 ms':>10}{'queries':>9}{'cold cards ms':>14}")
             for label, path in [
                 ("home", "/"),
                 ("home page 50", "/?page=50"),
@@ -93,7 +94,11 @@ def main() -> None:
                 ("page", "/about/"),
             ]:
                 median, p95, per_page = measure(client, path, queries)
-                print(f"{label:<28}{median:>10.2f}{p95:>10.2f}{per_page:>9}")
+                memo = app.config["CARD_MEMO"]
+                app.config["CARD_MEMO"] = False
+                cold = measure(client, path, queries)[0]
+                app.config["CARD_MEMO"] = memo
+                print(f"{label:<28}{median:>10.2f}{p95:>10.2f}{per_page:>9}{cold:>14.2f}")
             db.session.remove()
             db.drop_all()
             db.engine.dispose()
