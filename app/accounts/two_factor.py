@@ -6,7 +6,6 @@ import secrets
 import time
 
 import pyotp
-import segno
 from sqlalchemy.orm.attributes import set_committed_value
 
 from app.accounts.tokens import secret_digest
@@ -37,6 +36,10 @@ def qr_code_data_uri(uri: str) -> str:
 
     An image source cannot run script and needs no ``|safe``, whatever the account's email holds.
     """
+    # Imported here: segno takes ~9 MB, and only the set-up screen draws a QR code; workers
+    # that serve pages never load it.
+    import segno
+
     return segno.make(uri, error="m").svg_data_uri(scale=5, border=2)
 
 
