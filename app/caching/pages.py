@@ -1,6 +1,7 @@
 """Full-page cache for anonymous visitors, in front of Flask as WSGI middleware.
 
-A hit costs one small query (the site state, app/caching/generation.py) and one cache lookup:
+A hit costs the site state (app/caching/generation.py: one small query on SQLite; on PostgreSQL
+none between changes, which workers hear of by NOTIFY) and one cache lookup:
 no routing, no session, no templates. Entries are keyed on the site state, so a save on any
 server, or a scheduled post's minute arriving, makes every older entry unreachable at once.
 
