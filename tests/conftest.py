@@ -211,6 +211,21 @@ def post_form(client: FlaskClient, url: str, data: dict, form_page: str | None =
 CARD_TITLE_PATTERN = re.compile(r'class="post-card__title"><a href="[^"]+">([^<]+)</a>')
 
 
+# Modules that read the clock for what visitors may see (the site state, the lists).
+CLOCK_READERS = (
+    "app.caching.generation",
+    "app.content.archives",
+    "app.content.frontpage",
+    "app.content.visibility",
+)
+
+
+def move_clock(monkeypatch, when) -> None:
+    """Make ``when`` the time every public list and the site state see from now on."""
+    for module in CLOCK_READERS:
+        monkeypatch.setattr(f"{module}.utcnow", lambda: when)
+
+
 def card_titles(html: str) -> list[str]:
     """Titles of the post cards on a list page, in order (not headlines or menus)."""
     import html as html_module

@@ -8,7 +8,7 @@ from datetime import UTC, datetime, timedelta
 
 from app.content.settings import save_settings
 from app.extensions import db
-from tests.conftest import card_titles
+from tests.conftest import card_titles, move_clock
 from tests.factories import make_category, make_post, make_user
 
 START = datetime(2024, 1, 1, tzinfo=UTC)
@@ -78,13 +78,7 @@ def test_scheduled_posts_reach_every_home_section_when_their_time_comes(app_fact
         assert card_titles(html) == ["Already out"]
 
         later = arrival + timedelta(minutes=1)
-        for module in (
-            "app.caching.generation",
-            "app.content.archives",
-            "app.content.frontpage",
-            "app.content.visibility",
-        ):
-            monkeypatch.setattr(f"{module}.utcnow", lambda: later)
+        move_clock(monkeypatch, later)
         html = client.get("/").text
         assert set(_headlines(html)) == {"Already out", "Embargoed report", "Embargoed pin"}
         pinned = html[html.index('id="pinned-heading"') : html.index('id="recent-heading"')]

@@ -15,7 +15,7 @@ from app.content.taxonomy import delete_category, delete_tag, merge_tags
 from app.content.visibility import public_posts
 from app.extensions import db
 from app.models import Category, Post, PostStatus, Tag, post_categories, post_tags, utcnow
-from tests.conftest import card_titles
+from tests.conftest import card_titles, move_clock
 from tests.factories import make_category, make_post, make_user
 
 
@@ -167,12 +167,6 @@ def test_scheduled_posts_join_term_archives_when_their_time_comes(app_factory, m
             assert card_titles(client.get(url).text) == ["Already out"], url
 
         later = arrival + timedelta(minutes=1)
-        for module in (
-            "app.caching.generation",
-            "app.content.archives",
-            "app.content.frontpage",
-            "app.content.visibility",
-        ):
-            monkeypatch.setattr(f"{module}.utcnow", lambda: later)
+        move_clock(monkeypatch, later)
         for url in urls:
             assert card_titles(client.get(url).text) == ["Embargoed", "Already out"], url
