@@ -13,7 +13,6 @@ from app.content import search, term_links, trees
 from app.content.collation import collated
 from app.content.slugs import (
     SlugTaken,
-    free_slug,
     save_with_unique_slug,
     slugify,
 )
@@ -30,19 +29,22 @@ class TaxonomyError(ValueError):
 def default_category() -> Category:
     """The category given to posts that have none; created on first use."""
     category = db.session.scalar(select(Category).where(Category.is_default.is_(True)))
-    if category is None:
-        # Two first posts saved at once both get here: the second insert fails on the unique
-        # slug inside a savepoint (or, on SQLite, waits for the first and finds its category).
-        slug = free_slug(Category, slugify(DEFAULT_CATEGORY_NAME))
-        try:
-            category = save_with_unique_slug(
-                Category(name=DEFAULT_CATEGORY_NAME, is_default=True), slug, fixed=True
-            )
-        except SlugTaken:
-            category = db.session.scalar(select(Category).where(Category.is_default.is_(True)))
-            if category is None:
-                raise
-    return category
+    if category is not None:
+        return category
+    # Two first posts saved at once both get here. Both claim the same fixed slug: the unique
+    # slug lets one insert win, and the other finds the winner's category. (A free slug, as
+    # before, let the second take "uncategorized-2": two default categories.)
+    base = slugify(DEFAULT_CATEGORY_NAME)
+    try:
+        return save_with_unique_slug(
+            Category(name=DEFAULT_CATEGORY_NAME, is_default=True), base, fixed=True
+        )
+    except SlugTaken:
+        category = db.session.scalar(select(Category).where(Category.is_default.is_(True)))
+        if category is not None:
+            return category
+    # Someone's own category holds the address: the default takes the next free one.
+    return save_with_unique_slug(Category(name=DEFAULT_CATEGORY_NAME, is_default=True), base)
 
 
 def save_category(
