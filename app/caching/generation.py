@@ -166,11 +166,7 @@ class _StateReader:
         try:
             return self.idle.get_nowait()
         except queue.Empty:
-            raw = self.engine.raw_connection()  # runs the engine's connect hooks (SQLite pragmas)
-            raw.detach()  # ours alone, outside the pool
-            if not self.sqlite:
-                raw.dbapi_connection.autocommit = True
-            return raw
+            return _own_connection(self.engine, autocommit=not self.sqlite)
 
     def read(self, now: datetime, *, watching: bool = False) -> tuple | None:
         moment = now.astimezone(UTC).replace(tzinfo=None)
@@ -201,6 +197,16 @@ class _StateReader:
 
     def close_all(self, *args) -> None:
         _close_idle(self.idle, self.pid)
+
+
+def _own_connection(engine: Engine, *, autocommit: bool):
+    """A DBAPI connection detached from the pool (ours alone), set up by the engine's connect
+    hooks (SQLite pragmas, PostgreSQL plan mode)."""
+    raw = engine.raw_connection()
+    raw.detach()
+    if autocommit:
+        raw.dbapi_connection.autocommit = True
+    return raw
 
 
 def _close_idle(idle: queue.SimpleQueue, owner_pid: int) -> None:
@@ -296,10 +302,8 @@ class _StateWatcher:
         while not stop.is_set():
             raw = None
             try:
-                raw = self.engine.raw_connection()
-                raw.detach()  # ours alone, outside the pool
+                raw = _own_connection(self.engine, autocommit=True)
                 connection = raw.dbapi_connection
-                connection.autocommit = True
                 has_trigger = connection.execute(
                     "SELECT 1 FROM pg_trigger WHERE tgname = %s", (NOTIFY_TRIGGER,)
                 ).fetchone()
