@@ -26,8 +26,15 @@ from app.media.library import (
     update_media,
     usages_of,
 )
-from app.media.processing import ACCEPTED_DESCRIPTION
 from app.models import MediaItem, MediaKind
+
+
+def accepted_description() -> str:
+    """What the library accepts, in words (Pillow loads here, on the media screen, not at
+    startup: app/media/errors.py)."""
+    from app.media.processing import ACCEPTED_DESCRIPTION
+
+    return ACCEPTED_DESCRIPTION
 
 
 class MediaDetailsForm(FlaskForm):
@@ -109,7 +116,7 @@ def media():
         kind=kind,
         missing_alt=missing_alt,
         form=UploadForm(),
-        accepted=ACCEPTED_DESCRIPTION,
+        accepted=accepted_description(),
         max_mb=current_app.config["MEDIA_MAX_UPLOAD_MB"],
         filter_args={k: v for k, v in {"q": search, "kind": kind}.items() if v},
     )

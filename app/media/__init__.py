@@ -11,14 +11,10 @@ from flask import Flask
 
 def init_media(app: Flask) -> None:
     """Storage, upload limits and template helpers (the save-time hook: ``register_model_hooks``)."""
-    from PIL import Image
-
     from app.config import upload_limit_bytes
     from app.media.storage import init_storage
 
     app.config["MAX_CONTENT_LENGTH"] = upload_limit_bytes(app.config["MEDIA_MAX_UPLOAD_MB"])
-    # Pillow's own decompression-bomb guard follows our limit (we also check before decoding).
-    Image.MAX_IMAGE_PIXELS = app.config["MEDIA_MAX_PIXELS"]
     init_storage(app)
     _register_template_helpers(app)
     _register_upload_too_large(app)

@@ -20,20 +20,16 @@ from app.content.permissions import can
 from app.content.settings import KEEP_MEDIA_METADATA, get_setting
 from app.content.slugs import slugify
 from app.extensions import db
-from app.media.processing import (
-    EXTENSION_OF_MIME,
-    MediaError,
-    Processed,
-    Rendition,
-    make_renditions,
-    open_stored,
-    process_upload,
-)
+from app.media.errors import MediaError
 from app.media.storage import get_storage
 from app.models import MediaItem, MediaKind, MediaUsage
 
 if TYPE_CHECKING:
+    from app.media.processing import Processed, Rendition
     from app.models import User
+
+# Pillow is imported by app.media.processing, which the functions that process files import
+# when they run: a worker that only serves pages never loads it (app/media/errors.py).
 
 __all__ = [
     "ImageSources",
@@ -94,6 +90,8 @@ def _key(stem: str, data: bytes, extension: str, suffix: str = "") -> str:
 
 
 def _rendition_entries(stem: str, renditions: list[Rendition]) -> list[tuple[dict, bytes]]:
+    from app.media.processing import EXTENSION_OF_MIME
+
     entries = []
     for r in renditions:
         ext = EXTENSION_OF_MIME[r.mime_type]
@@ -135,6 +133,8 @@ def add_media(
     Raises :class:`MediaError` with a message for the uploader when the file is refused; then
     nothing is stored. ``keep_metadata`` defaults to the admins' "keep photo metadata" setting.
     """
+    from app.media.processing import process_upload
+
     max_bytes, max_pixels, widths = _limits()
     raw = _read(data, max_bytes)
     if keep_metadata is None:
@@ -430,12 +430,13 @@ def regenerate_renditions(item: MediaItem) -> int:
     Bodies showing the item are rendered again so their ``srcset`` names the new files.
     """
     from app.content.rendering import render_markdown
+    from app.media.processing import make_renditions, open_stored
 
     if not item.is_image:
         return 0
     storage = get_storage()
     original = storage.read(item.storage_key)
-    image = open_stored(original)
+    image = open_stored(original, current_app.config["MEDIA_MAX_PIXELS"])
     if getattr(image, "n_frames", 1) > 1:
         return 0
     save_format = {"MPO": "JPEG"}.get(image.format or "", image.format or "")

@@ -13,6 +13,8 @@ from dataclasses import dataclass, field
 
 from PIL import Image, ImageOps, ImageSequence, UnidentifiedImageError, features
 
+from app.media.errors import MediaError
+
 __all__ = [
     "ACCEPTED_DESCRIPTION",
     "MediaError",
@@ -46,10 +48,6 @@ OPEN_FORMATS = [name for name in IMAGE_FORMATS if name != "MPO"]
 ORIENTATION_TAG = 0x0112
 MAX_FRAMES = 1000
 PDF_MIME = "application/pdf"
-
-
-class MediaError(ValueError):
-    """An upload we refuse; the message is meant for the person who uploaded it."""
 
 
 @dataclass
@@ -115,6 +113,8 @@ def _open_image(data: bytes, max_pixels: int) -> Image.Image:
     not_accepted = MediaError(
         f"This file is not one of the accepted types ({ACCEPTED_DESCRIPTION}), whatever its name says."
     )
+    # Pillow's own decompression-bomb guard follows our limit (we also check after opening).
+    Image.MAX_IMAGE_PIXELS = max_pixels
     try:
         with warnings.catch_warnings():
             warnings.simplefilter("error", Image.DecompressionBombWarning)
@@ -357,8 +357,9 @@ def make_renditions(
     return renditions
 
 
-def open_stored(data: bytes) -> Image.Image:
+def open_stored(data: bytes, max_pixels: int) -> Image.Image:
     """Open an original we stored ourselves (for regenerating renditions)."""
+    Image.MAX_IMAGE_PIXELS = max_pixels
     image = Image.open(io.BytesIO(data), formats=OPEN_FORMATS)
     image.load()
     return image
