@@ -122,9 +122,10 @@ def register_extensions(app: Flask) -> None:
     engine_options = app.config.setdefault("SQLALCHEMY_ENGINE_OPTIONS", {})
     if app.config["SQLALCHEMY_DATABASE_URI"].startswith("sqlite"):
         engine_options.setdefault("connect_args", {}).setdefault("timeout", 15)
-    else:
-        # After a database restart the pool holds dead connections: test each one as it is
-        # checked out, so the first requests after an outage succeed instead of failing.
+    elif app.config["POSTGRES_PRE_PING"]:
+        # After a database restart the pool holds dead connections: test each one with a
+        # query as it is checked out. By default a cheaper check of the connection's socket
+        # does this (app/read_transactions.py).
         engine_options.setdefault("pool_pre_ping", True)
     db.init_app(app)
     if app.config["MIGRATIONS_CLI"]:

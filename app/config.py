@@ -86,6 +86,12 @@ def build_config(instance_path: Path, environment: str | None = None) -> dict:
         "SITE_STATE_MAX_AGE": _float("SITE_STATE_MAX_AGE", 1.0),
         # PostgreSQL: prepared statements use generic plans (app/read_transactions.py).
         "POSTGRES_GENERIC_PLANS": _bool("POSTGRES_GENERIC_PLANS", True),
+        # PostgreSQL: safe requests outside the staff screens read in autocommit (no BEGIN,
+        # no COMMIT); a closed connection is found by looking at its socket, not by a query
+        # on every checkout (true: the query, for networks that drop idle connections
+        # silently). Both in app/read_transactions.py.
+        "POSTGRES_READ_AUTOCOMMIT": _bool("POSTGRES_READ_AUTOCOMMIT", True),
+        "POSTGRES_PRE_PING": _bool("POSTGRES_PRE_PING", False),
         # Post cards and headline rows rendered once per worker for each distinct content
         # (app.templating ``post_card``); off only to measure what rendering them costs.
         "CARD_MEMO": _bool("CARD_MEMO", True),

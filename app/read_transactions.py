@@ -1,4 +1,23 @@
-"""PostgreSQL: a request that only read ends its transaction with COMMIT, not ROLLBACK.
+"""PostgreSQL: what a request costs in round trips besides its own queries.
+
+**Reads without a transaction.** A GET or HEAD outside the staff screens (admin, auth) runs its
+SELECTs in autocommit: no ``BEGIN`` before the first, no ``COMMIT``/``ROLLBACK`` after the
+last, two round trips fewer on every public page. Under PostgreSQL's READ COMMITTED each
+statement reads its own snapshot either way, so the page sees what it saw before. Should such
+a request write after all (no public view does), the connection leaves autocommit at the
+first statement that is not a plain SELECT, and that write runs in a transaction that is
+committed or rolled back as in any other request.
+
+**Dead connections found without a round trip.** ``pool_pre_ping`` sent a query on every
+checkout to find connections the server had closed (a restart). A closed connection has
+something to read on its socket (the server's "terminating connection" message, or the end of
+the stream), an idle healthy one has nothing: checkout looks at the socket instead
+(``select`` with no wait) and hands out a new connection in place of a closed one.
+``POSTGRES_PRE_PING=true`` restores the query, for networks that drop idle connections
+without closing them (some NATs and firewalls).
+
+**Statements stay prepared.** A request that only read ends its transaction with COMMIT, not
+ROLLBACK.
 
 psycopg forgets every prepared statement on ROLLBACK (a rollback may undo a PREPARE), and
 Flask-SQLAlchemy ends each request's session with a rollback: on PostgreSQL every query of
@@ -18,14 +37,21 @@ back as before.
 
 from __future__ import annotations
 
-from flask import Flask
+import select
+
+from flask import Flask, has_request_context, request
 from sqlalchemy import event
 from sqlalchemy.engine import Connection
-from sqlalchemy.exc import SQLAlchemyError
+from sqlalchemy.exc import DisconnectionError, SQLAlchemyError
+from sqlalchemy.orm import Session
 
-from app.extensions import db
+from app.extensions import db, listen_once
 
 _WROTE = "broadside_wrote"
+_AUTOCOMMIT = "broadside_autocommit"
+SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
+# Staff screens keep a transaction for their reads: they are few, and some GETs there write.
+STAFF_BLUEPRINTS = frozenset({"admin", "auth"})
 
 
 def init_read_transactions(app: Flask) -> None:
@@ -35,8 +61,13 @@ def init_read_transactions(app: Flask) -> None:
         return
     if app.config["POSTGRES_GENERIC_PLANS"]:
         event.listen(engine, "connect", _generic_plans)
+    if not app.config["POSTGRES_PRE_PING"]:
+        event.listen(engine, "checkout", _drop_closed_connection)
     event.listen(engine, "begin", _forget_writes)
     event.listen(engine, "before_cursor_execute", _note_write)
+    event.listen(engine, "reset", _end_autocommit)
+    engine._broadside_read_autocommit = app.config["POSTGRES_READ_AUTOCOMMIT"]
+    listen_once(Session, "after_begin", _read_in_autocommit)
 
     # Registered after Flask-SQLAlchemy's, so it runs before the session is removed.
     @app.teardown_appcontext
@@ -67,6 +98,48 @@ def _forget_writes(connection: Connection) -> None:
     connection.info[_WROTE] = False
 
 
+def _is_read(statement: str) -> bool:
+    head = statement.lstrip()[:6].upper()
+    return head == "SELECT" and "FOR UPDATE" not in statement and "FOR SHARE" not in statement
+
+
 def _note_write(connection: Connection, cursor, statement: str, *args) -> None:
-    if not connection.info.get(_WROTE) and statement.lstrip()[:6].upper() != "SELECT":
-        connection.info[_WROTE] = True
+    if connection.info.get(_WROTE) or _is_read(statement):
+        return
+    connection.info[_WROTE] = True
+    if connection.info.pop(_AUTOCOMMIT, False):
+        # A write in a request that was expected only to read: from here on, a transaction
+        # (psycopg sends BEGIN before this statement), committed or rolled back as usual.
+        connection.connection.dbapi_connection.autocommit = False
+
+
+def _read_in_autocommit(session: Session, transaction, connection: Connection) -> None:
+    """A safe request outside the staff screens reads without BEGIN and COMMIT."""
+    if not (
+        getattr(connection.engine, "_broadside_read_autocommit", False)
+        and has_request_context()
+        and request.method in SAFE_METHODS
+        and request.blueprint not in STAFF_BLUEPRINTS
+    ):
+        return
+    dbapi_connection = connection.connection.dbapi_connection
+    if dbapi_connection.autocommit or dbapi_connection.info.transaction_status.name != "IDLE":
+        return
+    dbapi_connection.autocommit = True
+    connection.info[_AUTOCOMMIT] = True
+
+
+def _end_autocommit(dbapi_connection, connection_record, reset_state) -> None:
+    """Back in the pool, the connection is transactional again for whoever takes it next."""
+    if connection_record is not None and connection_record.info.pop(_AUTOCOMMIT, False):
+        dbapi_connection.autocommit = False
+
+
+def _drop_closed_connection(dbapi_connection, connection_record, connection_proxy) -> None:
+    """Refuse a pooled connection the server has closed; the pool then opens a new one."""
+    try:
+        readable, _, _ = select.select([dbapi_connection.fileno()], [], [], 0)
+    except (OSError, ValueError) as error:  # already closed on our side
+        raise DisconnectionError() from error
+    if readable or dbapi_connection.closed:
+        raise DisconnectionError()

@@ -1,5 +1,6 @@
-"""PostgreSQL: a request that only read ends with COMMIT, so its statements stay prepared;
-a request that wrote anything without committing is still rolled back (app/read_transactions.py).
+"""PostgreSQL: a safe request reads in autocommit (no BEGIN, no COMMIT); one that writes all
+the same gets a transaction from its first write on, and what it did not commit is rolled
+back; statements stay prepared across requests (app/read_transactions.py).
 """
 
 from __future__ import annotations
@@ -9,7 +10,7 @@ from pathlib import Path
 import pytest
 from sqlalchemy import func, select, text
 
-from app.extensions import db
+from app.extensions import csrf, db
 from app.models import Tag
 from tests.conftest import _dispose, make_app
 from tests.factories import make_post, make_user
@@ -36,6 +37,19 @@ def pg_app(tmp_path: Path):
     def pending_without_commit():
         db.session.add(Tag(name="Pending", slug="pending"))
         return "pending"
+
+    @csrf.exempt
+    @app.route("/_test/in-transaction", methods=["GET", "POST"])
+    def in_transaction():
+        db.session.execute(text("SELECT 1"))
+        dbapi_connection = db.session.connection().connection.dbapi_connection
+        return "autocommit" if dbapi_connection.autocommit else "transaction"
+
+    @csrf.exempt
+    @app.route("/_test/rename-then-fail", methods=["POST"])
+    def rename_then_fail():
+        db.session.execute(text("UPDATE posts SET title = 'Half-done'"))
+        raise RuntimeError("the view fails after writing")
 
     with app.app_context():
         yield app
@@ -96,3 +110,34 @@ def test_a_streamed_answer_still_reads_what_its_view_loaded(pg_app):
         response = client.get("/sitemap-pages.xml")
         assert response.status_code == 200
         assert "/imprint/" in response.get_data(as_text=True)
+
+
+def test_a_page_view_reads_without_a_transaction_and_a_form_post_writes_in_one(pg_app):
+    client = pg_app.test_client()
+    assert client.get("/_test/in-transaction").text == "autocommit"
+    # The same pooled connection, handed to a form post next, is transactional again.
+    assert client.post("/_test/in-transaction").text == "transaction"
+    assert client.get("/_test/in-transaction").text == "autocommit"
+
+
+def test_a_failed_post_after_page_views_leaves_nothing_half_done(pg_app):
+    pg_app.config["PROPAGATE_EXCEPTIONS"] = False
+    post = make_post(make_user(), title="Whole")
+    client = pg_app.test_client()
+    for _ in range(3):
+        assert client.get("/").status_code == 200  # autocommit reads on the pooled connection
+    assert client.post("/_test/rename-then-fail").status_code == 500
+    db.session.expire_all()
+    assert db.session.get(type(post), post.id).title == "Whole"
+
+
+def test_a_page_view_that_writes_gets_a_transaction_for_it(pg_app):
+    """A GET that writes (no public view does) leaves autocommit at its first write: what it
+    did not commit is rolled back, as in any request."""
+    post = make_post(make_user(), title="Original title")
+    client = pg_app.test_client()
+    assert client.get("/_test/update-without-commit").text == "updated"
+    assert client.get("/_test/flush-without-commit").text == "flushed"
+    db.session.expire_all()
+    assert db.session.get(type(post), post.id).title == "Original title"
+    assert db.session.scalar(select(func.count()).select_from(Tag)) == 0
