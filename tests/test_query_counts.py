@@ -152,3 +152,30 @@ def _post_page_queries(app) -> None:
     assert len(statements) == 3, statements
     assert "Campaigns" in page.text and ">one<" in page.text and ">two<" in page.text
     assert "Report 0" in page.text and "Report 2" in page.text
+
+
+# Columns no list shows: the article, what only the post page's head or the editor reads,
+# and a picture's descriptive fields (caption, credit, file name).
+NEVER_IN_LISTS = (
+    "body_source", "body_html", "seo_title", "seo_description", "source_url", "custom_excerpt",
+    "translation_group", "caption", "credit", "original_filename",
+)  # fmt: skip
+
+
+def test_lists_read_only_what_their_cards_show(app_factory):
+    """Every column costs on every row (decoded, then set on an object): the home page, the
+    archives and search read the columns of a card and nothing else."""
+    app = app_factory()
+    with app.app_context():
+        urls = _populate(2, 20)
+        for kind in ("home", "home page 2", "category", "tag", "author", "year", "search"):
+            client = app.test_client()
+            with count_queries(app) as statements:
+                assert client.get(urls[kind]).status_code == 200
+            # The statements that load cards (the columns before the first FROM).
+            cards = [s.split("FROM", 1)[0] for s in statements]
+            cards = [selected for selected in cards if "posts.excerpt" in selected]
+            assert cards, kind
+            for selected in cards:
+                read = [name for name in NEVER_IN_LISTS if f".{name}" in selected]
+                assert not read, (kind, read)
