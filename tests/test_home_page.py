@@ -87,3 +87,37 @@ def test_scheduled_posts_reach_every_home_section_when_their_time_comes(app_fact
             "Embargoed report",
             "Already out",
         ]
+
+
+def test_a_pinned_post_is_the_top_story_and_is_not_repeated_below(client):
+    author = make_user()
+    reports = make_category("Reports")
+    make_post(author, title="Pinned report", category_ids=[reports.id], sticky=True,
+              published_at=START)  # fmt: skip
+    make_post(author, title="Earlier report", category_ids=[reports.id],
+              published_at=START - timedelta(days=1))  # fmt: skip
+    for n in range(12):
+        make_post(author, title=f"News {n:02d}", published_at=START + timedelta(hours=n + 1))
+    save_settings({"featured_categories": [reports.id], "posts_per_page": 10})
+    db.session.commit()
+    html = client.get("/").text
+    pinned = html[html.index('id="pinned-heading"') : html.index('id="recent-heading"')]
+    recent = html[html.index('id="recent-heading"') : html.index('aria-label="Featured sections"')]
+    featured = html[html.index('aria-label="Featured sections"') :]
+    assert card_titles(pinned) == ["Pinned report"]
+    # Newest first, pinned posts aside; the 11th and later are on page 2.
+    assert card_titles(recent) == [f"News {n:02d}" for n in range(11, 1, -1)]
+    assert card_titles(featured) == ["Earlier report"]  # the pinned report is the top story
+    page_two = client.get("/?page=2").text
+    assert card_titles(page_two) == ["News 01", "News 00", "Earlier report"]
+    assert 'id="pinned-heading"' not in page_two
+
+
+def test_a_language_with_no_posts_still_shows_the_featured_blocks(client):
+    author = make_user()
+    reports = make_category("Reports")
+    make_post(author, title="English report", category_ids=[reports.id], language="en")
+    save_settings({"featured_categories": [reports.id]})
+    db.session.commit()
+    html = client.get("/?lang=fr").text
+    assert card_titles(html[html.index('aria-label="Featured sections"') :]) == ["English report"]

@@ -1,22 +1,26 @@
-"""What the home page shows: headlines, pinned posts and the newest post of featured categories.
+"""What the home page shows: headlines, pinned posts, the newest posts and the newest post of
+each featured category.
 
-Each function is one query, so the home page costs the same however large the site grows. The
-headline strip reads plain rows (six columns), not posts with their authors and pictures; the
-featured blocks' statement is built once per set of categories and reused with new parameters
-(building a statement of a subquery per category cost more than running it).
+Two queries, whatever the size of the site. The headline strip reads plain rows (six columns),
+not posts with their authors and pictures. Everything else on the first page is one statement
+(``first_page``): a ``UNION ALL`` of post ids, each part walking its own index, joined once to
+the posts for their cards. The statements are built once per shape (set of featured
+categories) and reused with new parameters: building them cost more than running them.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Sequence
+from dataclasses import dataclass
 from datetime import datetime
 from functools import lru_cache
 
-from sqlalchemy import bindparam, literal, select, true, union_all
+from sqlalchemy import Integer, bindparam, cast, false, func, literal, null, select, true, union_all
 
-from app.content.listing import PostLink, card_options, in_categories, link_columns
+from app.content import listing
+from app.content.listing import PostLink, Window, card_options, in_categories, link_columns
 from app.content.taxonomy import CategoryRef, descendant_ids
-from app.content.visibility import public_post_clauses, public_posts
+from app.content.visibility import public_post_clauses
 from app.extensions import db
 from app.models import Post, utcnow
 
@@ -38,56 +42,97 @@ def _headlines_sql():
     )
 
 
-def pinned_posts(now: datetime | None = None, limit: int = MAX_PINNED) -> list[Post]:
-    """The newest pinned posts (a handful; the limit keeps a careless pinning spree cheap)."""
-    query = public_posts(now).where(Post.sticky == true()).limit(limit)
-    return list(db.session.scalars(query))
+@dataclass
+class FirstPage:
+    """What the home page's first page shows besides the headline strip."""
+
+    recent: Window  # the newest posts, pinned ones aside
+    pinned: list[Post]
+    featured: list[tuple[CategoryRef, Post]]
 
 
-def featured_blocks(
-    category_ids: list[int],
+def first_page(
+    per_page: int,
+    featured_category_ids: list[int],
     categories: Sequence[CategoryRef],
+    language: str | None = None,
     now: datetime | None = None,
-    exclude_ids: Iterable[int] = (),
-) -> list[tuple[CategoryRef, Post]]:
-    """For each featured category (in the admins' order) its newest visible post, sub-categories
-    included, leaving out ``exclude_ids`` (the top story, already shown above).
-    One statement: a scalar subquery per category picks the newest post id, joined to the posts."""
-    exclude = sorted(set(exclude_ids))
+) -> FirstPage:
+    """The home page's first page in one statement: its newest posts (pinned ones aside, in
+    ``language`` when given), the pinned posts (newest ``MAX_PINNED``), and for each featured
+    category (in the admins' order) its newest public post, sub-categories included, leaving
+    out the top story, which is already shown above.
+
+    Each part is a member of a ``UNION ALL`` of post ids that walks its own index, and the
+    cards are read once for all of them: one round trip instead of three."""
     by_id = {c.id: c for c in categories}
-    wanted = [by_id[cid] for cid in category_ids if cid in by_id]
-    if not wanted:
-        return []
+    wanted = [by_id[cid] for cid in featured_category_ids if cid in by_id]
     shape = tuple(
         (category.id, tuple(sorted({category.id} | descendant_ids(category.id, categories))))
         for category in wanted
     )
-    statement = _newest_per_category(shape, bool(exclude))
-    parameters = {"now": now or utcnow(), "exclude": exclude}
-    newest = {category_id: post for category_id, post in db.session.execute(statement, parameters)}
-    return [(category, newest[category.id]) for category in wanted if category.id in newest]
+    parameters = {
+        "now": now or utcnow(),
+        "recent_limit": per_page + 1,
+        "pinned_limit": MAX_PINNED,
+    }
+    if language:
+        parameters["language"] = language
+    rows = db.session.execute(_first_page_sql(shape, bool(language)), parameters).all()
+    # Newest first within each part (sorted here: an ORDER BY over the union would sort).
+    rows.sort(key=lambda row: (row.slot, -row.Post.published_at.timestamp(), -row.Post.id))
+    recent = [row.Post for row in rows if row.slot == RECENT]
+    newest = {row.category_id: row.Post for row in rows if row.slot == FEATURED}
+    return FirstPage(
+        recent=listing.window(recent, 1, per_page),
+        pinned=[row.Post for row in rows if row.slot == PINNED],
+        featured=[(category, newest[category.id]) for category in wanted if category.id in newest],
+    )
+
+
+RECENT, PINNED, FEATURED = 0, 1, 2
 
 
 @lru_cache(maxsize=32)
-def _newest_per_category(shape: tuple[tuple[int, tuple[int, ...]], ...], excluding: bool):
-    """Rows (category id, post): for each (category, its ids with sub-categories) the newest
-    public post. Parameters ``now`` and ``exclude`` (post ids, used when ``excluding``)."""
-    rows = []
-    for category_id, ids in shape:
-        conditions = [*public_post_clauses(bindparam("now")), in_categories(ids)]
-        if excluding:
-            conditions.append(Post.id.not_in(bindparam("exclude", expanding=True)))
-        newest_id = (
-            select(Post.id)
-            .where(*conditions)
-            .order_by(Post.published_at.desc(), Post.id.desc())
-            .limit(1)
-            .scalar_subquery()
+def _first_page_sql(shape: tuple[tuple[int, tuple[int, ...]], ...], by_language: bool):
+    """Rows (slot, category id, post) for :func:`first_page`. ``shape``: each featured
+    category with its ids and its sub-categories' ids. Parameters ``now``, ``recent_limit``,
+    ``pinned_limit`` and, ``by_language``, ``language``."""
+    public = public_post_clauses(bindparam("now"))
+    newest = (Post.published_at.desc(), Post.id.desc())
+    unpinned = [*public, Post.sticky == false()]
+    if by_language:
+        unpinned.append(Post.language == bindparam("language"))
+    pinned = [*public, Post.sticky == true()]
+    no_category = cast(null(), Integer)
+    recent_ids = (
+        select(Post.id).where(*unpinned).order_by(*newest).limit(bindparam("recent_limit"))
+    ).subquery("recent")
+    pinned_ids = (
+        select(Post.id).where(*pinned).order_by(*newest).limit(bindparam("pinned_limit"))
+    ).subquery("pinned")
+    members = [
+        select(literal(RECENT).label("slot"), no_category.label("category_id"),
+               recent_ids.c.id.label("post_id")),
+        select(literal(PINNED), no_category, pinned_ids.c.id),
+    ]  # fmt: skip
+    if shape:
+        top = func.coalesce(
+            select(Post.id).where(*pinned).order_by(*newest).limit(1).scalar_subquery(),
+            select(Post.id).where(*unpinned).order_by(*newest).limit(1).scalar_subquery(),
         )
-        rows.append(select(literal(category_id).label("category_id"), newest_id.label("post_id")))
-    newest = union_all(*rows).subquery("newest")
+        for category_id, ids in shape:
+            newest_id = (
+                select(Post.id)
+                .where(*public, in_categories(ids), Post.id.is_distinct_from(top))
+                .order_by(*newest)
+                .limit(1)
+                .scalar_subquery()
+            )
+            members.append(select(literal(FEATURED), literal(category_id), newest_id))
+    slots = union_all(*members).subquery("slots")
     return (
-        select(newest.c.category_id, Post)
-        .join(Post, Post.id == newest.c.post_id)
+        select(slots.c.slot, slots.c.category_id, Post)
+        .join(Post, Post.id == slots.c.post_id)
         .options(*card_options())
     )

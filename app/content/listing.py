@@ -139,7 +139,14 @@ def paginate(query: Select | Callable[..., Select], page: int, per_page: int) ->
     offset = (page - 1) * per_page
     if not isinstance(query, Select):
         query = query(offset + per_page + 1)
-    rows = list(db.session.scalars(query.limit(per_page + 1).offset(offset)))
+    return window(
+        list(db.session.scalars(query.limit(per_page + 1).offset(offset))), page, per_page
+    )
+
+
+def window(rows: list, page: int, per_page: int) -> Window:
+    """Page ``page`` from ``rows``, the page's posts plus the one after it if there is one."""
+    offset = (page - 1) * per_page
     more = len(rows) > per_page
     items = rows[:per_page]
     return Window(

@@ -82,23 +82,24 @@ def _paginate(query) -> listing.Window:
 @bp.route("/")
 def home():
     lang = _language_filter()
-    recent = _paginate(public_posts(language=lang).where(Post.sticky == false()))
-    context = {"pagination": recent, "posts": recent.items, "lang": lang}
-    if recent.page == 1:
-        categories = category_outline()
-        pinned = frontpage.pinned_posts()
-        # The top story (first pinned, else newest) is not shown again in a featured block.
-        top = pinned[0] if pinned else (recent.items[0] if recent.items else None)
-        context.update(
-            headlines=frontpage.headline_posts(20),
-            pinned=pinned,
-            featured=frontpage.featured_blocks(
-                get_setting("featured_categories"),
-                categories,
-                exclude_ids=[top.id] if top else (),
-            ),
-        )
-    return render_template("public/home.html", **context)
+    if _page_number() > 1:
+        recent = _paginate(public_posts(language=lang).where(Post.sticky == false()))
+        return render_template("public/home.html", pagination=recent, posts=recent.items, lang=lang)
+    first = frontpage.first_page(
+        get_setting("posts_per_page"),
+        get_setting("featured_categories"),
+        category_outline(),
+        language=lang,
+    )
+    return render_template(
+        "public/home.html",
+        pagination=first.recent,
+        posts=first.recent.items,
+        lang=lang,
+        headlines=frontpage.headline_posts(20),
+        pinned=first.pinned,
+        featured=first.featured,
+    )
 
 
 def _archive(
