@@ -3,6 +3,7 @@ articles, previous/next links, and pinned posts."""
 
 from __future__ import annotations
 
+import re
 from datetime import UTC, date, datetime, timedelta
 
 from app.content.text import plain_text
@@ -25,6 +26,23 @@ def test_post_page_links_its_categories_and_tags(client):
     assert '<a href="/category/reports/"><bdi>Reports</bdi></a>' in html
     assert '<a href="/tag/geneva/" rel="tag"><bdi>Geneva</bdi></a>' in html
     assert '<a href="/tag/un/" rel="tag"><bdi>UN</bdi></a>' in html
+
+
+def test_categories_and_tags_are_in_name_order_beside_the_neighbour_links(client):
+    author = make_user()
+    appeals, reports = make_category("Appeals"), make_category("Reports")
+    make_post(author, title="Aardvark earlier", published_at=START - timedelta(days=1))
+    post = make_post(
+        author, title="Findings", category_ids=[reports.id, appeals.id],
+        tag_names=["Zeta", "Alpha", "Mu"], published_at=START,
+    )  # fmt: skip
+    make_post(author, title="Zebra later", published_at=START + timedelta(days=1))
+    make_post(author, title="Not yet", published_at=datetime.now(UTC) + timedelta(days=3))
+    html = client.get(f"/2024/05/10/{post.slug}/").text
+    assert re.findall(r'href="/category/([a-z]+)/"><bdi>', html) == ["appeals", "reports"]
+    assert re.findall(r'href="/tag/([a-z]+)/" rel="tag"', html) == ["alpha", "mu", "zeta"]
+    assert 'rel="prev" href="/2024/05/09/aardvark-earlier/"' in html
+    assert 'rel="next" href="/2024/05/11/zebra-later/"' in html
 
 
 def test_reposted_article_names_outside_author_and_source_with_canonical(client):

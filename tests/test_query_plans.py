@@ -274,9 +274,12 @@ def test_sqlite_plans_use_indexes_for_filters_and_order(big_site, backend):
                 # Sorting categories or a post's own tags by name is bounded by the site's
                 # structure, not by its number of posts; sorting posts is not. Nor is sorting
                 # the merge of a category's and its sub-categories' index ranges, each cut at
-                # offset + page + 1 rows (app.content.archives.term_posts; the step budget
-                # above still counts it).
-                merged_ranges = re.search(r"\) AS term_posts\b", statement) is not None
+                # offset + page + 1 rows (app.content.archives.term_posts), or a post's terms
+                # with its two neighbours (app.content.surroundings); the step budget above
+                # still counts both.
+                merged_ranges = (
+                    re.search(r"\) AS (term_posts|post_surroundings)\b", statement) is not None
+                )
                 sorts_posts = (
                     reads_posts and not merged_ranges and "TEMP B-TREE FOR ORDER BY" in detail
                 )

@@ -15,7 +15,7 @@ from flask import (
     session,
 )
 from flask_login import current_user
-from sqlalchemy import bindparam, false, literal, select, text, tuple_, union_all
+from sqlalchemy import bindparam, false, select, text
 from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import joinedload
 
@@ -23,23 +23,22 @@ from app.caching.http import not_public_cacheable
 from app.content import archives, frontpage, listing
 from app.content.dates import to_site_time
 from app.content.languages import is_valid_language
-from app.content.listing import PostLink, link_columns
 from app.content.pages import child_pages, find_page_by_path
 from app.content.permissions import can
 from app.content.protection import is_locked, unlock
 from app.content.publishing import translations_of
 from app.content.settings import get_setting
-from app.content.taxonomy import category_outline, post_terms
+from app.content.surroundings import surroundings
+from app.content.taxonomy import category_outline
 from app.content.visibility import (
     archive_is_public,
     page_is_public,
     post_is_public,
-    public_post_clauses,
     public_posts,
 )
 from app.extensions import db, limiter
 from app.inputs import parse_int
-from app.models import Post, User, utcnow
+from app.models import Post, User
 from app.public import metadata
 from app.templating import post_url
 
@@ -196,22 +195,21 @@ def _post_by_slug():
 
 
 def _render_post(post: Post, is_public: bool, password_error: str = "", status: int = 200):
-    previous_post, next_post = _neighbours(post) if is_public else (None, None)
-    categories, tags = post_terms(post.id)
+    around = surroundings(post, neighbours=is_public)
     locked = is_locked(post, session, current_app.config["SECRET_KEY"])
     response = make_response(
         render_template(
             "public/post.html",
             post=post,
-            categories=categories,
-            tags=tags,
+            categories=around.categories,
+            tags=around.tags,
             is_preview=not is_public,
             locked=locked,
             password_error=password_error,
             translations=translations_of(post),
-            previous_post=previous_post,
-            next_post=next_post,
-            meta=metadata.post_metadata(post, categories, tags),
+            previous_post=around.previous,
+            next_post=around.next,
+            meta=metadata.post_metadata(post, around.categories, around.tags),
         ),
         status,
     )
@@ -240,43 +238,6 @@ def unlock_post(post_id: int):
     ):
         return redirect(post_url(post), code=303)
     return _render_post(post, is_public, "That password is not right.", 403)
-
-
-def _neighbours(post: Post) -> tuple[PostLink | None, PostLink | None]:
-    """The published posts just before and after ``post`` in time, as plain link rows: one
-    statement (built once) of two index steps."""
-    parameters = {"here_at": post.published_at, "here_id": post.id, "now": utcnow()}
-    found = {
-        side: PostLink(*row) for side, *row in db.session.execute(_neighbours_sql(), parameters)
-    }
-    return found.get(0), found.get(1)
-
-
-@lru_cache(maxsize=1)
-def _neighbours_sql():
-    """Row-value comparisons on (published_at, id) are a range of the date index: one index step
-    each, however old the post (an OR of two conditions would scan from the newest post).
-    Earlier posts are visible if this one is: bounding them by its date instead of "now" leaves
-    one upper bound, which SQLite's index range needs (it would otherwise start from the
-    newest). Rows: (0 for the previous post or 1 for the next, *PostLink)."""
-    position = tuple_(Post.published_at, Post.id)
-    here_at = bindparam("here_at", type_=Post.published_at.type)
-    here = tuple_(here_at, bindparam("here_id", type_=Post.id.type))
-    earlier = (
-        select(literal(0).label("side"), *link_columns())
-        .where(*public_post_clauses(here_at), position < here)
-        .order_by(Post.published_at.desc(), Post.id.desc())
-        .limit(1)
-        .subquery("earlier")
-    )
-    later = (
-        select(literal(1).label("side"), *link_columns())
-        .where(*public_post_clauses(bindparam("now")), position > here)
-        .order_by(Post.published_at.asc(), Post.id.asc())
-        .limit(1)
-        .subquery("later")
-    )
-    return union_all(select(earlier), select(later))
 
 
 @bp.route("/<path:page_path>/")
