@@ -117,6 +117,43 @@ def author_url(user: User, **kwargs) -> str:
     return _archive_url("author", "public.author_archive", user.slug, kwargs)
 
 
+# The links of every page's head, header and footer (base.html), by name.
+CHROME_LINKS = {
+    "feed": ("public.site_feed", {"_external": True}),
+    "feed_atom": ("public.site_feed_atom", {"_external": True}),
+    "favicon": ("public.favicon", {}),
+    "stylesheet": ("static", {"filename": "site.css"}),
+    "home": ("public.home", {}),
+    "search": ("public.search", {}),
+    "login": ("auth.login", {}),
+    "dashboard": ("admin.posts", {}),
+    "logout": ("auth.logout", {}),
+}
+# Distinct hosts and script roots kept (a forged Host header is a new key: bounded).
+MAX_CHROME_KEYS = 64
+
+
+def chrome_links() -> dict[str, str]:
+    """The links every page's chrome carries, built once per worker for each host and script
+    root they depend on (seven ``url_for`` calls a page view were ~5 % of a home page), afresh
+    while templates reload (debug: the stylesheet's hashed name follows edits)."""
+    app = current_app._get_current_object()
+    if app.jinja_env.auto_reload:
+        return _chrome_links()
+    kept: dict = app.extensions.setdefault("broadside.chrome_links", {})
+    key = request._get_current_object().url_root  # scheme, host and script root
+    links = kept.get(key)
+    if links is None:
+        if len(kept) >= MAX_CHROME_KEYS:
+            kept.clear()
+        links = kept[key] = _chrome_links()
+    return links
+
+
+def _chrome_links() -> dict[str, str]:
+    return {name: url_for(endpoint, **values) for name, (endpoint, values) in CHROME_LINKS.items()}
+
+
 def header_menu() -> list[tuple[str, str]]:
     """(label, url) pairs of the header menu, in the admins' order: two queries once per site
     state and worker (app.caching.fragments), none on most page views."""
@@ -288,4 +325,5 @@ def init_templating(app: Flask) -> None:
             "site_language": get_setting("site_language"),
             "site_dir": text_direction(get_setting("site_language")),
             "can": lambda action, obj=None: can(current_user, action, obj),
+            "site_links": chrome_links() if has_request_context() else {},
         }

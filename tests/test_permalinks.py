@@ -145,3 +145,29 @@ def test_an_author_without_an_address_still_fails_loudly(bare_app):
             author_url(SimpleNamespace(slug=None))
     finally:
         context.pop()
+
+
+def test_the_chrome_links_follow_each_host_and_script_root(bare_app):
+    """Kept per worker, the head and header links are still those of the request that asks:
+    another host (without SITE_URL) or script root never gets the first one's."""
+    from app.templating import CHROME_LINKS, chrome_links
+
+    for host in ["a.example", "b.example", "a.example"]:
+        for root in ROOTS:
+            base = f"http://{host}{root}/"
+            with bare_app.test_request_context("/", base_url=base):
+                built = {name: url_for(endpoint, **values)
+                         for name, (endpoint, values) in CHROME_LINKS.items()}  # fmt: skip
+                assert chrome_links() == built
+                origin = bare_app.config["SITE_URL"] or f"http://{host}"
+                assert built["feed"] == f"{origin}{root}/feed/"
+                assert built["home"] == f"{root}/"
+
+
+def test_forged_hosts_do_not_grow_the_kept_links_without_bound(bare_app):
+    from app.templating import MAX_CHROME_KEYS, chrome_links
+
+    for n in range(MAX_CHROME_KEYS * 3):
+        with bare_app.test_request_context("/", base_url=f"http://forged-{n}.example/"):
+            chrome_links()
+    assert len(bare_app.extensions["broadside.chrome_links"]) <= MAX_CHROME_KEYS
