@@ -5,7 +5,8 @@ from __future__ import annotations
 import pytest
 
 from app.content.pages import PageDraft, PageError, save_page
-from tests.conftest import card_titles, login
+from app.extensions import db
+from tests.conftest import card_titles, count_queries, login
 from tests.factories import SETUP, add_to_menu, make_category, make_page, make_post, make_user
 
 
@@ -81,3 +82,15 @@ def test_authors_do_not_see_draft_pages(client):
     make_user(email="author@example.org")
     login(client, "author@example.org")
     assert client.get("/unannounced/").status_code == 404
+
+
+def test_a_page_lists_its_sub_pages_without_reading_their_bodies(app, client):
+    about = make_page("About")
+    make_page("Team", parent=about, body="A long body " * 200)
+    make_page("History", parent=about)
+    db.session.commit()
+    with count_queries(app) as statements:
+        html = client.get("/about/").text
+    assert 'href="/about/team/"' in html and 'href="/about/history/"' in html
+    children = [s for s in statements if "pages.parent_id = " in s]
+    assert children and all("body" not in s.split("FROM")[0] for s in children)

@@ -150,6 +150,8 @@ def _post_page_queries(app) -> None:
     # The post with its author; its categories, its tags and the previous and next posts
     # (one statement).
     assert len(statements) == 2, statements
+    # The page shows the HTML made at save time, never the Markdown it came from.
+    assert "body_source" not in statements[0].split("FROM")[0]
     assert "Campaigns" in page.text and ">one<" in page.text and ">two<" in page.text
     assert "Report 0" in page.text and "Report 2" in page.text
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from sqlalchemy import select
+from sqlalchemy.orm import load_only
 
 from app.content.audit import Actor
 from app.content.permissions import require
@@ -133,11 +134,18 @@ def find_page_by_path(path: str) -> Page | None:
 
 
 def child_pages(page: Page) -> list[Page]:
+    """The public sub-pages of ``page``, as its page lists them: titles and addresses only
+    (their bodies are never read here; any other column raises if read)."""
     return list(
         db.session.scalars(
             select(Page)
             .where(Page.parent_id == page.id, *public_page_clauses())
             .order_by(Page.menu_order, Page.title)
+            .options(
+                load_only(
+                    Page.id, Page.title, Page.slug, Page.parent_id, Page.language, raiseload=True
+                )
+            )
         )
     )
 

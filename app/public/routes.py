@@ -17,7 +17,7 @@ from flask import (
 from flask_login import current_user
 from sqlalchemy import bindparam, false, select, text
 from sqlalchemy.exc import SQLAlchemyError
-from sqlalchemy.orm import joinedload
+from sqlalchemy.orm import defer, joinedload
 
 from app.caching.http import not_public_cacheable
 from app.content import archives, frontpage, listing
@@ -185,12 +185,16 @@ def post_detail(year: int, month: str, day: str, slug: str):
 
 @lru_cache(maxsize=1)
 def _post_by_slug():
-    """The post with its author's public columns; built once (building the loader options
-    cost more than running the query)."""
+    """The post with its author's public columns, without its Markdown source (the page shows
+    the HTML made from it at save time); built once (building the loader options cost more
+    than running the query)."""
     return (
         select(Post)
         .where(Post.slug == bindparam("slug"))
-        .options(joinedload(Post.author).load_only(User.id, User.display_name, User.slug, User.bio))
+        .options(
+            joinedload(Post.author).load_only(User.id, User.display_name, User.slug, User.bio),
+            defer(Post.body_source, raiseload=True),
+        )
     )
 
 
