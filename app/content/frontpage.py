@@ -65,12 +65,7 @@ def first_page(
 
     Each part is a member of a ``UNION ALL`` of post ids that walks its own index, and the
     cards are read once for all of them: one round trip instead of three."""
-    by_id = {c.id: c for c in categories}
-    wanted = [by_id[cid] for cid in featured_category_ids if cid in by_id]
-    shape = tuple(
-        (category.id, tuple(sorted({category.id} | descendant_ids(category.id, categories))))
-        for category in wanted
-    )
+    wanted, shape = _featured_shape(tuple(featured_category_ids), tuple(categories))
     parameters = {
         "now": now or utcnow(),
         "recent_limit": per_page + 1,
@@ -91,6 +86,22 @@ def first_page(
 
 
 RECENT, PINNED, FEATURED = 0, 1, 2
+
+
+@lru_cache(maxsize=8)
+def _featured_shape(
+    featured_category_ids: tuple[int, ...], categories: tuple[CategoryRef, ...]
+) -> tuple[tuple[CategoryRef, ...], tuple[tuple[int, tuple[int, ...]], ...]]:
+    """The featured categories that exist, in the admins' order, and each with the ids of its
+    sub-categories: a pure function of the settings and the categories (walked once, not on
+    every view)."""
+    by_id = {c.id: c for c in categories}
+    wanted = tuple(by_id[cid] for cid in featured_category_ids if cid in by_id)
+    shape = tuple(
+        (category.id, tuple(sorted({category.id} | descendant_ids(category.id, categories))))
+        for category in wanted
+    )
+    return wanted, shape
 
 
 @lru_cache(maxsize=32)
