@@ -59,6 +59,7 @@ def init_read_transactions(app: Flask) -> None:
         engine = db.engine
     if engine.dialect.name != "postgresql":
         return
+    event.listen(engine, "connect", _web_request_settings)
     if app.config["POSTGRES_GENERIC_PLANS"]:
         event.listen(engine, "connect", _generic_plans)
     if not app.config["POSTGRES_PRE_PING"]:
@@ -87,6 +88,17 @@ def init_read_transactions(app: Flask) -> None:
             session.commit()
         except SQLAlchemyError:  # the database went away: nothing was written, nothing lost
             session.rollback()
+
+
+def _web_request_settings(dbapi_connection, connection_record) -> None:
+    """No parallel workers and no JIT compilation for the app's own connections: its queries
+    read a page of rows each, and at a million posts PostgreSQL's estimates for a generic plan
+    (a third of the table for a range on a parameter) made it start two parallel workers for
+    each featured block of the home page (~40 ms each, for a one-row index walk) and JIT-compile
+    others. Maintenance commands and reports on other connections keep the server's settings."""
+    dbapi_connection.execute("SET max_parallel_workers_per_gather = 0")
+    dbapi_connection.execute("SET jit = off")
+    dbapi_connection.commit()
 
 
 def _generic_plans(dbapi_connection, connection_record) -> None:

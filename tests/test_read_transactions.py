@@ -141,3 +141,24 @@ def test_a_page_view_that_writes_gets_a_transaction_for_it(pg_app):
     db.session.expire_all()
     assert db.session.get(type(post), post.id).title == "Original title"
     assert db.session.scalar(select(func.count()).select_from(Tag)) == 0
+
+
+def test_the_app_connections_run_no_parallel_workers_and_no_jit(pg_app):
+    """A page reads a page of rows: at a million posts the generic plans' estimates made
+    PostgreSQL start parallel workers for one-row index walks (~40 ms each) and JIT-compile
+    others. The app's connections turn both off; the statements stay prepared and generic."""
+    client = pg_app.test_client()
+    assert client.get("/").status_code == 200
+    settings = dict(
+        db.session.execute(
+            text(
+                "SELECT name, setting FROM pg_settings WHERE name IN "
+                "('max_parallel_workers_per_gather', 'jit', 'plan_cache_mode')"
+            )
+        ).all()
+    )
+    assert settings == {
+        "max_parallel_workers_per_gather": "0",
+        "jit": "off",
+        "plan_cache_mode": "force_generic_plan",
+    }

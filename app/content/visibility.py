@@ -96,9 +96,19 @@ def post_is_public(post: Post, now: datetime | None = None) -> bool:
     )
 
 
+# "Still to come" is written as a range with an upper bound no post reaches: a prepared
+# statement's generic plan estimates a one-sided range on a parameter at a third of the table
+# (a sequential scan of a million posts, 0.5 s), a two-sided one at 0.5 % (the date index).
+END_OF_TIME = datetime(9999, 12, 31, tzinfo=UTC)
+
+
 def scheduled_post_clauses(now: datetime | None = None) -> tuple[ColumnElement[bool], ...]:
     """Published with a date still to come: staff see these as "Scheduled"."""
-    return (Post.status == PUBLISHED, Post.published_at > (now or utcnow()))
+    return (
+        Post.status == PUBLISHED,
+        Post.published_at > (now or utcnow()),
+        Post.published_at < END_OF_TIME,
+    )
 
 
 def is_scheduled(post: Post, now: datetime | None = None) -> bool:
