@@ -6,6 +6,8 @@ is ``make soak``; these tests pin the two mechanisms it relies on.
 
 from __future__ import annotations
 
+import time
+
 import pytest
 from sqlalchemy import create_engine, event, text
 from sqlalchemy.exc import OperationalError
@@ -44,7 +46,7 @@ def test_killed_connections_are_replaced_without_a_restart(app_factory, backend)
     client = app.test_client()
     assert client.get("/").status_code == 200  # the pool now holds an open connection
     # As a database restart does: every connection of the app is closed by the server.
-    killer = create_engine(POSTGRES_URL)
+    killer = create_engine(POSTGRES_URL, isolation_level="AUTOCOMMIT")  # fresh activity reads
     with killer.connect() as connection:
         killed = connection.execute(
             text(
@@ -53,6 +55,17 @@ def test_killed_connections_are_replaced_without_a_restart(app_factory, backend)
             ),
             {"name": name},
         ).scalar()
+        # pg_terminate_backend only signals: wait until the server has closed them (a
+        # restart's connections are closed when the app next looks at them).
+        deadline = time.monotonic() + 10
+        while (
+            time.monotonic() < deadline
+            and connection.execute(
+                text("SELECT count(*) FROM pg_stat_activity WHERE application_name = :name"),
+                {"name": name},
+            ).scalar()
+        ):
+            time.sleep(0.05)
     killer.dispose()
     assert killed >= 1
     responses = [client.get("/").status_code for _ in range(3)]
