@@ -38,6 +38,7 @@ back as before.
 from __future__ import annotations
 
 import select
+from functools import partial
 
 from flask import Flask, has_request_context, request
 from sqlalchemy import event
@@ -59,9 +60,10 @@ def init_read_transactions(app: Flask) -> None:
         engine = db.engine
     if engine.dialect.name != "postgresql":
         return
-    event.listen(engine, "connect", _web_request_settings)
+    settings = list(WEB_REQUEST_SETTINGS)
     if app.config["POSTGRES_GENERIC_PLANS"]:
-        event.listen(engine, "connect", _generic_plans)
+        settings.append("SET plan_cache_mode = force_generic_plan")
+    event.listen(engine, "connect", partial(_apply_settings, tuple(settings)))
     if not app.config["POSTGRES_PRE_PING"]:
         event.listen(engine, "checkout", _drop_closed_connection)
     event.listen(engine, "begin", _forget_writes)
@@ -90,19 +92,17 @@ def init_read_transactions(app: Flask) -> None:
             session.rollback()
 
 
-def _web_request_settings(dbapi_connection, connection_record) -> None:
-    """No parallel workers and no JIT compilation for the app's own connections: its queries
-    read a page of rows each, and at a million posts PostgreSQL's estimates for a generic plan
-    (a third of the table for a range on a parameter) made it start two parallel workers for
-    each featured block of the home page (~40 ms each, for a one-row index walk) and JIT-compile
-    others. Maintenance commands and reports on other connections keep the server's settings."""
-    dbapi_connection.execute("SET max_parallel_workers_per_gather = 0")
-    dbapi_connection.execute("SET jit = off")
-    dbapi_connection.commit()
+# No parallel workers and no JIT compilation for the app's own connections: its queries read a
+# page of rows each, and at a million posts PostgreSQL's estimates for a generic plan (a third
+# of the table for a range on a parameter) made it start two parallel workers for each featured
+# block of the home page (~40 ms each, for a one-row index walk) and JIT-compile others.
+# Maintenance commands and reports on other connections keep the server's settings.
+WEB_REQUEST_SETTINGS = ("SET max_parallel_workers_per_gather = 0", "SET jit = off")
 
 
-def _generic_plans(dbapi_connection, connection_record) -> None:
-    dbapi_connection.execute("SET plan_cache_mode = force_generic_plan")
+def _apply_settings(statements: tuple[str, ...], dbapi_connection, connection_record) -> None:
+    for statement in statements:
+        dbapi_connection.execute(statement)
     dbapi_connection.commit()
 
 

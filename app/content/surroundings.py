@@ -16,10 +16,10 @@ from functools import lru_cache
 from sqlalchemy import String, bindparam, cast, literal, null, select, tuple_, union_all
 
 from app.content.listing import PostLink
-from app.content.taxonomy import TermLink, post_terms
+from app.content.taxonomy import TermLink, post_term_rows, post_terms
 from app.content.visibility import public_post_clauses
 from app.extensions import db
-from app.models import Category, Post, Tag, post_categories, post_tags, utcnow
+from app.models import Post, utcnow
 
 PREVIOUS, NEXT, CATEGORY, TAG = "0-previous", "1-next", "category", "tag"
 
@@ -77,19 +77,13 @@ def _surroundings_sql():
             .subquery("later" if after else "earlier")
         )  # fmt: skip
 
-    def terms(kind: str, model, term_id):
-        link = term_id.table
-        return (
-            select(literal(kind), model.id, model.name, model.slug, cast(null(), String),
-                   cast(null(), Post.published_at.type), cast(null(), Post.created_at.type))
-            .join(link, term_id == model.id)
-            .where(link.c.post_id == here_id)
-        )  # fmt: skip
+    no_post_columns = (cast(null(), String), cast(null(), Post.published_at.type),
+                       cast(null(), Post.created_at.type))  # fmt: skip
 
     both = union_all(
         select(neighbour(PREVIOUS, here_at, after=False)),
         select(neighbour(NEXT, bindparam("now"), after=True)),
-        terms(CATEGORY, Category, post_categories.c.category_id),
-        terms(TAG, Tag, post_tags.c.tag_id),
+        post_term_rows(CATEGORY, here_id, *no_post_columns),
+        post_term_rows(TAG, here_id, *no_post_columns),
     ).subquery("post_surroundings")
     return select(both).order_by(both.c.kind, both.c.name)

@@ -6,7 +6,7 @@ from collections.abc import Iterable
 from functools import lru_cache
 from typing import NamedTuple
 
-from sqlalchemy import bindparam, delete, insert, literal, select, union_all
+from sqlalchemy import Select, bindparam, delete, insert, literal, select, union_all
 
 from app.caching.fragments import per_site_state
 from app.content import search, term_links, trees
@@ -111,17 +111,25 @@ def post_terms(post_id: int) -> tuple[list[TermLink], list[TermLink]]:
     return categories, tags
 
 
+def post_term_rows(kind: str, post_id, *more_columns) -> Select:
+    """Rows (kind, id, name, slug, *more_columns) of a post's categories (``kind`` "category")
+    or tags ("tag"), through the link table's primary key; ``post_id`` a bound parameter."""
+    model, link, term_id = (
+        (Category, post_categories, post_categories.c.category_id)
+        if kind == "category"
+        else (Tag, post_tags, post_tags.c.tag_id)
+    )
+    return (
+        select(literal(kind).label("kind"), model.id, model.name, model.slug, *more_columns)
+        .join(link, term_id == model.id)
+        .where(link.c.post_id == post_id)
+    )
+
+
 @lru_cache(maxsize=1)
 def _post_terms_statement():
-    def of(kind: str, model, link):
-        term_id = link.c.category_id if model is Category else link.c.tag_id
-        return (
-            select(literal(kind).label("kind"), model.id, model.name, model.slug)
-            .join(link, term_id == model.id)
-            .where(link.c.post_id == bindparam("post_id"))
-        )
-
-    both = union_all(of("category", Category, post_categories), of("tag", Tag, post_tags))
+    post_id = bindparam("post_id")
+    both = union_all(post_term_rows("category", post_id), post_term_rows("tag", post_id))
     return both.order_by(both.selected_columns.kind, both.selected_columns.name)
 
 
