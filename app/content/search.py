@@ -713,9 +713,12 @@ def search(
 # ---- snippets ------------------------------------------------------------------------------
 
 _TOKEN = re.compile(r"\w+|\W+")
+_MARK, _END_MARK = Markup("<mark>"), Markup("</mark>")
 
 
 def _fold(word: str) -> str:
+    if word.isascii():  # nothing to strip, and casefold() is lower() (most words, fast)
+        return word.lower()
     return strip_accents(word).casefold()
 
 
@@ -745,28 +748,39 @@ def snippet(
 ) -> Markup:
     """About ``words`` words of ``text_value`` around the first match, escaped, with the
     matching words in ``<mark>``. Stored text is plain (tags were stripped when indexing), and
-    escaping happens here, so nothing in a post can become markup in a snippet."""
+    escaping happens here, so nothing in a post can become markup in a snippet.
+
+    A search page makes twenty of these (a title and a text per hit), over whole articles when
+    the match is in the title only: each distinct word is compared with the terms once."""
     if not text_value:
         return Markup("")
     folded_terms = [_fold(t) for t in terms]
     tokens = _TOKEN.findall(text_value[:200_000])
     word_positions = [i for i, t in enumerate(tokens) if t[0].isalnum() or t[0] == "_"]
-    first = next(
-        (n for n, i in enumerate(word_positions) if _matches(tokens[i], folded_terms, stemming)),
-        0,
-    )
-    start_word = max(0, first - words // 3)
-    end_word = min(len(word_positions), start_word + words)
     if not word_positions:
         return escape(text_value[:200])
+    seen: dict[str, bool] = {}
+
+    def hit(token: str) -> bool:
+        found = seen.get(token)
+        if found is None:
+            found = seen[token] = _matches(token, folded_terms, stemming)
+        return found
+
+    first = next((n for n, i in enumerate(word_positions) if hit(tokens[i])), 0)
+    start_word = max(0, first - words // 3)
+    end_word = min(len(word_positions), start_word + words)
     start = word_positions[start_word]
     end = word_positions[end_word - 1] + 1
     out = [Markup("… ")] if start_word > 0 else []
+    run: list[str] = []  # tokens since the last match, escaped together
     for token in tokens[start:end]:
-        if (token[0].isalnum() or token[0] == "_") and _matches(token, folded_terms, stemming):
-            out.append(Markup("<mark>") + escape(token) + Markup("</mark>"))
+        if (token[0].isalnum() or token[0] == "_") and hit(token):
+            out += (escape("".join(run)), _MARK, escape(token), _END_MARK)
+            run = []
         else:
-            out.append(escape(token))
+            run.append(token)
+    out.append(escape("".join(run)))
     if end_word < len(word_positions):
         out.append(Markup(" …"))
-    return Markup("").join(out)
+    return Markup("").join(out)  # every piece is escaped or one of these literals
