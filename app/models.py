@@ -8,6 +8,7 @@ from datetime import UTC, date, datetime
 from flask_login import UserMixin
 from sqlalchemy import (
     JSON,
+    BigInteger,
     Boolean,
     CheckConstraint,
     Column,
@@ -364,7 +365,11 @@ class Page(db.Model):
 search_documents = Table(
     "search_documents",
     db.metadata,
-    Column("id", Integer, primary_key=True),
+    # The date and the item, newest first in key order (app/content/search.py document_key);
+    # written by the indexing, never generated. SQLite: the rowid, which is 64 bits.
+    Column(
+        "id", BigInteger().with_variant(Integer(), "sqlite"), primary_key=True, autoincrement=False
+    ),
     Column("post_id", ForeignKey("posts.id", ondelete="CASCADE"), unique=True),
     Column("page_id", ForeignKey("pages.id", ondelete="CASCADE"), unique=True),
     Column("config", String(20), nullable=False, default="simple"),

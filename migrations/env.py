@@ -69,8 +69,9 @@ def run_migrations_offline():
 
 
 def include_name(name, type_, parent_names):
-    """SQLite's FTS5 search table and its shadow tables are made by app/content/search.py."""
-    return not (type_ == "table" and name and name.startswith("search_fts"))
+    """SQLite's FTS5 search table, its shadow tables and its index are made by
+    app/content/search.py."""
+    return not (type_ in ("table", "index") and name and name.startswith("search_fts"))
 
 
 def render_item(type_, obj, autogen_context):

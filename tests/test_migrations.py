@@ -12,7 +12,7 @@ from tests import conftest
 
 
 def include_name(name, type_, parent_names) -> bool:
-    return not (type_ == "table" and name and name.startswith("search_fts"))
+    return not (type_ in ("table", "index") and name and name.startswith("search_fts"))
 
 
 def _empty_database() -> None:

@@ -336,7 +336,9 @@ def titles_of(query: str, **options) -> list[str]:
     return [hit.title for hit in search.search(query, **options).hits]
 
 
-def test_title_hits_first_then_relevance_then_newest(app, writer):
+def test_title_hits_first_then_relevance_then_newest(app, writer, backend):
+    """PostgreSQL ranks by title hit, then ts_rank (how often and where), then date; SQLite as
+    WordPress does: title hits first, then the others, newest first within each."""
     day = datetime(2020, 1, 1, tzinfo=UTC)
     make_post(writer, title="Kelp", body="Nothing else.", published_at=day)
     make_post(writer, title="Older", body="Notes on kelp and other things.", published_at=day)
@@ -344,23 +346,94 @@ def test_title_hits_first_then_relevance_then_newest(app, writer):
     make_post(writer, title="Newer", body="Notes on kelp and other things.",
               published_at=day + timedelta(days=2))  # fmt: skip
     make_post(writer, title="Unrelated", body="Seagrass.", published_at=day + timedelta(days=3))
-    assert titles_of("kelp") == ["Kelp", "Dense", "Newer", "Older"]
+    make_post(writer, title="Kelp forests", body="Notes.", published_at=day - timedelta(days=1))
+    if backend == "postgresql":
+        assert titles_of("kelp") == ["Kelp", "Kelp forests", "Dense", "Newer", "Older"]
+    else:
+        assert titles_of("kelp") == ["Kelp", "Kelp forests", "Newer", "Dense", "Older"]
 
 
-def test_beyond_the_candidate_bound(app, writer, backend, monkeypatch):
-    """PostgreSQL ranks only the newest CANDIDATES matches (the date decides, not the id), so
-    an older match is never listed, however well it ranks; SQLite ranks every match."""
+def test_beyond_the_candidate_bound(app, writer, monkeypatch):
+    """Both databases rank only the newest CANDIDATES matches (the date decides, not the order
+    of writing), so an older match is never listed, however well it ranks."""
     monkeypatch.setattr(search, "CANDIDATES", 3)
     day = datetime(2020, 1, 1, tzinfo=UTC)
-    for n in range(3):
-        make_post(writer, title=f"Body {n}", body="kelp", published_at=day + timedelta(days=n))
+    make_post(writer, title="Body 2", body="kelp", published_at=day + timedelta(days=2))
     make_post(writer, title="Kelp, the oldest", body="kelp", published_at=day - timedelta(days=1))
-    if backend == "postgresql":
-        assert titles_of("kelp") == ["Body 2", "Body 1", "Body 0"]
-        assert titles_of("kelp", page=2, per_page=2) == ["Body 0"]
-        assert not search.search("kelp", page=2, per_page=2).has_next
-    else:
-        assert titles_of("kelp") == ["Kelp, the oldest", "Body 2", "Body 1", "Body 0"]
+    for n in range(2):
+        make_post(writer, title=f"Body {n}", body="kelp", published_at=day + timedelta(days=n))
+    assert titles_of("kelp") == ["Body 2", "Body 1", "Body 0"]
+    assert titles_of("kelp", page=2, per_page=2) == ["Body 0"]
+    assert not search.search("kelp", page=2, per_page=2).has_next
+    monkeypatch.setattr(search, "CANDIDATES", 4)
+    assert titles_of("kelp") == ["Kelp, the oldest", "Body 2", "Body 1", "Body 0"]
+
+
+def test_postgresql_reads_the_newest_window_that_holds_enough_matches(
+    app, writer, backend, monkeypatch
+):
+    """A common word is found among the newest documents alone, in one statement; a rare one
+    reads wider windows, the last unbounded. Either way the result is the newest CANDIDATES
+    matches, as if every match had been sorted by date."""
+    if backend != "postgresql":
+        pytest.skip("SQLite walks FTS5's match lists newest first; no windows")
+    from tests.test_query_plans import recorded_statements
+
+    monkeypatch.setattr(search, "CANDIDATES", 4)
+    monkeypatch.setattr(search, "WINDOW", 10)
+    monkeypatch.setattr(search, "WINDOW_GROWTH", 3)
+    monkeypatch.setattr(search, "UNBOUNDED_BELOW", 0)
+    day = datetime(2020, 1, 1, tzinfo=UTC)
+    make_post(writer, title="Krill 0", body="krill", published_at=day - timedelta(days=9))
+    for n in range(60):
+        body = "kelp" if n % 2 else "seagrass"
+        make_post(writer, title=f"Post {n}", body=body, published_at=day + timedelta(days=n))
+    make_post(writer, title="Krill 1", body="krill", published_at=day - timedelta(days=8))
+    make_post(writer, title="Krill 2", body="krill", published_at=day + timedelta(days=99))
+    db.session.execute(db.text("ANALYZE search_documents"))  # where the windows start
+    db.session.commit()
+    search._stats.clear()
+
+    def searched(word: str) -> tuple[list[str], int]:
+        with recorded_statements() as statements:
+            titles = titles_of(word)
+        return titles, sum("vector @@" in s for s, _ in statements)
+
+    assert searched("kelp") == (["Post 59", "Post 57", "Post 55", "Post 53"], 1)
+    # windows of 10 and 30 documents, then all 63
+    assert searched("krill") == (["Krill 2", "Krill 1", "Krill 0"], 3)
+    monkeypatch.setattr(search, "CANDIDATES", 2)
+    assert searched("krill") == (["Krill 2", "Krill 1"], 3)
+
+
+def test_postgresql_looks_up_only_the_rarer_words_of_a_phrase(app, writer, backend):
+    """Words in most documents are left out of the index lookup (PostgreSQL's statistics say
+    which), and the whole phrase still decides what is found."""
+    if backend != "postgresql":
+        pytest.skip("SQLite's FTS5 has no such lookup")
+    from tests.test_query_plans import recorded_statements
+
+    day = datetime(2020, 1, 1, tzinfo=UTC)
+    for n in range(60):
+        title = "State of the kelp forests" if n % 30 == 3 else f"State of the seagrass {n}"
+        make_post(writer, title=title, body="Some text.", published_at=day + timedelta(days=n))
+    make_post(writer, title="Kelp: the state of it", body="x", published_at=day)
+    db.session.execute(db.text("ANALYZE search_documents"))
+    db.session.commit()
+    search._stats.clear()
+
+    def searched(query: str) -> tuple[list[str], bool]:
+        with recorded_statements() as statements:
+            titles = titles_of(query)
+        return titles, any("ts_match_vq" in s for s, _ in statements)
+
+    phrase = ["State of the kelp forests"] * 2
+    assert searched('"state of the kelp"') == (phrase, True)
+    titles, rarer_only = searched("state kelp")
+    assert (sorted(titles), rarer_only) == ([*sorted(["Kelp: the state of it", *phrase])], True)
+    assert sorted(searched("kelp")[0]) == sorted(titles)
+    assert searched("kelp")[1] is False  # one word: nothing to leave out
+    assert searched("state seagrass")[1] is False  # both words are common
 
 
 def test_the_index_follows_status_date_and_password_changes(app, writer):

@@ -29,11 +29,13 @@ the instant visitors may find it from (``open_from``, NULL: not now; see
 ``visibility.post_open_from``), re-written with the row when the post's status, date or
 password changes, so a search reads this one table.
 
-**Cost.** PostgreSQL takes the newest ``CANDIDATES`` (500) matches from the GIN index,
-ordered by date (no vector is read but for a phrase's or exclusion's recheck), and ranks only
-those: a search's cost is bounded by that, whatever the number of matches. Every page a visitor
-can open (``MAX_PAGE`` x ``PER_PAGE``) fits; an older match is never listed, however well it
-would rank. SQLite's FTS5 ranks every match with bm25, which stays fast (README).
+**Cost.** A search ranks the newest ``CANDIDATES`` (500) matches only, and finds them without
+reading every match: a document's id is its date and item (``document_key``), so key order is
+newest first. SQLite's FTS5 walks its match lists in rowid order, newest first, and stops after
+the newest 500; PostgreSQL's GIN index gives matches in no order, so a search looks among the
+newest ``WINDOW`` documents first and widens the window only while it holds fewer than 500
+matches (``_window_floors``). Every page a visitor can open (``MAX_PAGE`` x ``PER_PAGE``) fits;
+an older match is never listed, however well it would rank.
 """
 
 from __future__ import annotations
@@ -44,7 +46,7 @@ import unicodedata
 import weakref
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import UTC, datetime
 
 from markupsafe import Markup, escape
 from sqlalchemy import (
@@ -111,9 +113,9 @@ CONFIGS = {
     "tr": "turkish",
 }
 
-# Columns of the FTS5 table, in order, and their bm25 weights (a title hit outweighs any body).
-FTS_COLUMNS = ("title", "excerpt", "byline", "tags", "body")
-FTS_WEIGHTS = (100.0, 4.0, 4.0, 4.0, 1.0)
+# SQLite ranks as WordPress does: matches in the title first, then the others; newest first
+# within each (see _sqlite_rows).
+FTS_TIERS = (("title",),)
 
 
 def config_for(language: str | None) -> str:
@@ -167,6 +169,44 @@ def strip_accents(value: str) -> str:
     return "".join(c for c in decomposed if not unicodedata.combining(c))
 
 
+# ---- document keys: newest first is key order ---------------------------------------------
+
+# A document's id is its date in seconds, then its post's or page's id: ``ORDER BY id DESC`` is
+# newest first (as ``published_at DESC NULLS FIRST``: a post without a date sorts as newest),
+# and "the newest N matches" can be read off an index in key order instead of by sorting every
+# match. SQLite's FTS5 walks its match lists in rowid order and stops after N; PostgreSQL
+# bounds a search to a range of keys (see search()). Ids of 2**28 and above cannot be keyed.
+KEY_EPOCH = datetime(1900, 1, 1, tzinfo=UTC)
+ITEM_BITS = 29  # the item's id and one bit: a page's or a post's
+MAX_ITEM_ID = (1 << (ITEM_BITS - 1)) - 1
+UNDATED_SECONDS = int((datetime(2201, 1, 1, tzinfo=UTC) - KEY_EPOCH).total_seconds())
+
+
+def _key_seconds(moment: datetime | None) -> int:
+    if moment is None:
+        return UNDATED_SECONDS
+    if moment.tzinfo is None:
+        moment = moment.replace(tzinfo=UTC)
+    seconds = (moment - KEY_EPOCH) // _ONE_SECOND
+    return min(max(seconds, 0), UNDATED_SECONDS - 1)
+
+
+_ONE_SECOND = datetime(1, 1, 1, 0, 0, 1) - datetime(1, 1, 1)
+
+
+def document_key(published_at: datetime | None, post_id: int | None, page_id: int | None) -> int:
+    """The search row id of a post's (``post_id``) or page's document dated ``published_at``."""
+    item = post_id * 2 if post_id is not None else (page_id or 0) * 2 + 1
+    if not 0 < item <= 2 * MAX_ITEM_ID + 1:
+        raise ValueError(f"cannot index item id above {MAX_ITEM_ID}")
+    return (_key_seconds(published_at) << ITEM_BITS) | item
+
+
+def newest_key(moment: datetime) -> int:
+    """The largest key a document dated at or before ``moment`` can have."""
+    return (_key_seconds(moment) << ITEM_BITS) | ((1 << ITEM_BITS) - 1)
+
+
 # ---- schema (SQLite's FTS5 table and its triggers) ---------------------------------------------
 
 SQLITE_SCHEMA = (
@@ -185,12 +225,20 @@ SQLITE_SCHEMA = (
     "INSERT INTO search_fts(rowid, title, excerpt, byline, tags, body) "
     "VALUES (new.id, new.title, new.excerpt, new.byline, new.tags, new.body); END",
 )
+# Whether visitors may find a match, read without its row (the rows hold whole texts): a search
+# checks the newest 500 matches here. Made by revision a7d3e9c1f5b2 (after the columns exist).
+SQLITE_VISIBLE_INDEX = (
+    "CREATE INDEX IF NOT EXISTS search_fts_visible ON search_documents (id, open_from)"
+)
 SQLITE_DROP = "DROP TABLE IF EXISTS search_fts"
-# Tables SQLite makes for the FTS5 index; not in the models (migrations/env.py skips them).
+# Tables (and an index) SQLite makes for the FTS5 index; not in the models (migrations/env.py
+# skips them).
 SQLITE_SHADOW_PREFIX = "search_fts"
 
 # ``metadata.create_all`` / ``drop_all`` make and remove them too (installed by install_listeners).
-_SQLITE_CREATE_DDL = [DDL(s).execute_if(dialect="sqlite") for s in SQLITE_SCHEMA]
+_SQLITE_CREATE_DDL = [
+    DDL(s).execute_if(dialect="sqlite") for s in (*SQLITE_SCHEMA, SQLITE_VISIBLE_INDEX)
+]
 _SQLITE_DROP_DDL = DDL(SQLITE_DROP).execute_if(dialect="sqlite")
 
 
@@ -209,6 +257,9 @@ def _document_values(bind, rows: Iterable[dict]) -> list[dict]:
     for row in rows:
         out.append(
             {
+                "p_id": document_key(
+                    row.get("published_at"), row.get("post_id"), row.get("page_id")
+                ),
                 "p_post": row.get("post_id"),
                 "p_page": row.get("page_id"),
                 "p_config": _noted(bind, config_for(row.get("language"))),
@@ -234,6 +285,7 @@ def _document_values(bind, rows: Iterable[dict]) -> list[dict]:
 
 def _insert_statement(bind):
     values = {
+        "id": bindparam("p_id"),
         "post_id": bindparam("p_post"),
         "page_id": bindparam("p_page"),
         "config": bindparam("p_config"),
@@ -521,10 +573,13 @@ class SearchResults:
         return self.page > 1
 
 
-def _sqlite_match(parsed: ParsedQuery) -> str:
-    """An FTS5 expression built only from quoted strings of letters and digits."""
+def _sqlite_match(parsed: ParsedQuery, columns: Sequence[str] = ()) -> str:
+    """An FTS5 expression built only from quoted strings of letters and digits; with
+    ``columns``, every word and phrase in those columns (exclusions left out)."""
     positive = [f'"{w}"' for w in parsed.words] + [f'"{" ".join(p)}"' for p in parsed.phrases]
     expression = "(" + " AND ".join(positive) + ")"
+    if columns:
+        return "{" + " ".join(columns) + "} : " + expression
     for word in parsed.excluded:
         expression += f' NOT "{word}"'
     return expression
@@ -553,6 +608,181 @@ def _pg_tsquery(parsed: ParsedQuery, configs: Sequence[str]):
     if not excluded:
         return positive
     return func.tsquery_and(positive, func.tsquery_not(any_of(excluded)))
+
+
+# What PostgreSQL's statistics of the column (pg_stats, kept by ANALYZE) say about a query's
+# words, read once every STATS_TTL_SECONDS per process:
+#
+# - A word whose every reading is in more than COMMON_SHARE of the documents (``the``, ``of``,
+#   a site's own name) is not looked up in the GIN index when the query has rarer words: the
+#   index would walk its entries for most of the site (at a million posts, 0.2 s for a phrase
+#   with two such words) to confirm what the rarer words already narrowed down. The whole
+#   query still filters what the rarer words find.
+# - A query expected to match fewer than UNBOUNDED_BELOW documents in all (the words' shares
+#   multiplied, a word too rare for the statistics counted at their smallest share) is run
+#   over the whole index at once: reading its few matches costs less than the windows' key
+#   ranges.
+COMMON_SHARE = 0.05
+UNBOUNDED_BELOW = 4 * CANDIDATES
+STATS_TTL_SECONDS = 300
+
+
+@dataclass(frozen=True)
+class _SearchStats:
+    shares: dict[str, float]  # the most common lexemes
+    rarer_than: float  # the share of any lexeme not in ``shares``
+    documents: float
+    key_bounds: list[int]  # the histogram of ids: equal shares of the rows between bounds
+
+
+_stats: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()  # engine -> (t, _SearchStats)
+
+_SEARCH_STATS = text(
+    "SELECT s.most_common_elems::text::text[] AS lexemes, s.most_common_elem_freqs AS shares,"
+    " k.histogram_bounds::text::bigint[] AS key_bounds, c.reltuples AS documents"
+    " FROM pg_class c"
+    " LEFT JOIN pg_stats s ON s.tablename = c.relname AND s.attname = 'vector'"
+    " AND s.schemaname = current_schema()"
+    " LEFT JOIN pg_stats k ON k.tablename = c.relname AND k.attname = 'id'"
+    " AND k.schemaname = current_schema()"
+    " WHERE c.oid = CAST('search_documents' AS regclass)"
+)
+_WORD_LEXEMES = text(
+    "SELECT word, array_agg(DISTINCT lexeme) FILTER (WHERE lexeme IS NOT NULL),"
+    " count(DISTINCT config) FILTER (WHERE lexeme IS NOT NULL)"
+    " FROM unnest(CAST(:words AS text[])) AS word"
+    " CROSS JOIN unnest(CAST(:configs AS regconfig[])) AS config"
+    " LEFT JOIN LATERAL unnest(to_tsvector(config, word)) AS found ON true"
+    " GROUP BY word"
+)
+
+
+def _search_stats(connection: Connection) -> _SearchStats:
+    read_at, stats = _stats.get(connection.engine, (0.0, None))
+    if stats is None or time.monotonic() - read_at > STATS_TTL_SECONDS:
+        row = connection.execute(_SEARCH_STATS).first()
+        lexemes = (row.lexemes if row is not None else None) or []
+        shares = (row.shares if row is not None else None) or []
+        stats = _SearchStats(
+            shares=dict(zip(lexemes, shares, strict=False)),
+            # after one share per lexeme: the smallest and largest of them, then nulls
+            rarer_than=shares[len(lexemes)] if len(shares) > len(lexemes) else 1.0,
+            documents=max(float(row.documents), 0.0) if row is not None else 0.0,
+            key_bounds=list((row.key_bounds if row is not None else None) or []),
+        )
+        _stats[connection.engine] = (time.monotonic(), stats)
+    return stats
+
+
+# PostgreSQL's GIN index gives a search its matches in no useful order: finding the newest
+# CANDIDATES of them meant reading the date of every match (20,000 heap rows for a word in 2 %
+# of a million posts). A search looks first among the newest WINDOW documents, then among
+# WINDOW_GROWTH times more, and so on; a window only reads the matches inside it, as
+# PostgreSQL intersects the words' index entries with the key range. Where each window starts
+# is read off the statistics' histogram of the keys (equal shares of the rows between bounds):
+# a window may come out larger than asked (rows added since ANALYZE are all newer than its
+# start), never a wrong result, as any window that holds CANDIDATES matches holds the newest.
+WINDOW = 50_000
+WINDOW_GROWTH = 8
+WINDOWS = 3
+
+
+def _window_floors(stats: _SearchStats) -> list[int]:
+    """The lowest key of each window, smallest window first; none past the oldest document."""
+    bounds, floors = stats.key_bounds, []
+    if len(bounds) < 2 or stats.documents <= 0:
+        return floors
+    for number in range(WINDOWS):
+        share = WINDOW * WINDOW_GROWTH**number / stats.documents
+        if share >= 1:
+            break
+        floors.append(bounds[int((1 - share) * (len(bounds) - 1))])
+    return floors
+
+
+@dataclass(frozen=True)
+class _IndexPlan:
+    words: tuple[str, ...] | None  # looked up in the GIN index; None: the whole query
+    few_matches: bool  # expected to match fewer than UNBOUNDED_BELOW documents
+
+
+def _index_plan(connection: Connection, parsed: ParsedQuery, configs: Sequence[str]) -> _IndexPlan:
+    words = tuple(dict.fromkeys((*parsed.words, *(w for p in parsed.phrases for w in p))))
+    stats = _search_stats(connection)
+    if not stats.shares:
+        return _IndexPlan(words=None, few_matches=stats.documents < UNBOUNDED_BELOW)
+    readings = {
+        word: (lexemes or (), in_configs)
+        for word, lexemes, in_configs in connection.execute(
+            _WORD_LEXEMES, {"words": list(words), "configs": list(configs)}
+        )
+    }
+
+    def share(word: str) -> float:
+        lexemes = readings.get(word, ((), 0))[0]
+        return min(1.0, sum(stats.shares.get(x, stats.rarer_than) for x in lexemes))
+
+    shares = {word: share(word) for word in words}
+    # Only a word every reading keeps can stand for the query: a stop word in one language
+    # (``of`` in English) would make that reading of the lookup empty, which finds nothing.
+    rarer = tuple(
+        w
+        for w in words
+        if shares[w] <= COMMON_SHARE and readings.get(w, ((), 0))[1] == len(configs)
+    )
+    expected = stats.documents
+    for value in shares.values():
+        expected *= value
+    return _IndexPlan(
+        words=rarer if rarer and len(rarer) < len(words) else None,
+        few_matches=expected < UNBOUNDED_BELOW,
+    )
+
+
+def _sqlite_rows(parsed, source, conditions, columns, staff, now, page, per_page) -> list:
+    """One page of results (and one more row) from SQLite's FTS5 index.
+
+    FTS5 walks the match lists in rowid order, newest first (see document_key), and stops at
+    the newest CANDIDATES matches; scheduled posts and drafts, keyed after now, are skipped in
+    the lists. Those are ranked in tiers (FTS_TIERS: title matches first), each found by one
+    more walk over the same stretch of keys. (bm25 was not used: it counts every document that
+    holds each word or phrase of the query, a pass over the whole index for a common word.)
+    """
+    doc = search_documents.c
+    fts = table("search_fts", column("rowid"))
+    matches = literal_column("search_fts").op("MATCH")
+    found = [matches(_sqlite_match(parsed)), *conditions]
+    if not staff:
+        found.append(fts.c.rowid <= newest_key(now))
+    newest = list(
+        db.session.scalars(
+            select(fts.c.rowid)
+            .select_from(fts.join(source, fts.c.rowid == doc.id))
+            .where(*found)
+            .order_by(fts.c.rowid.desc())
+            .limit(CANDIDATES)
+        )
+    )
+    if not newest:
+        return []
+    stretch = fts.c.rowid.between(newest[-1], newest[0])
+    tiers = [
+        set(
+            db.session.scalars(
+                select(fts.c.rowid).where(matches(_sqlite_match(parsed, columns_)), stretch)
+            )
+        )
+        for columns_ in FTS_TIERS
+    ]
+    ranked = sorted(newest, key=lambda key: [key not in tier for tier in tiers])  # stable
+    wanted = ranked[(page - 1) * per_page : page * per_page + 1]
+    if not wanted:
+        return []
+    by_id = {
+        row.id: row
+        for row in db.session.execute(select(doc.id, *columns).where(doc.id.in_(wanted)))
+    }
+    return [by_id[key] for key in wanted if key in by_id]
 
 
 def search(
@@ -604,8 +834,8 @@ def search(
             )
             .exists()
         )
-    # Newest first; a draft without a date counts as newest (both databases alike).
-    newest = (doc.published_at.desc().nulls_first(), doc.id.desc())
+    # Newest first is key order (see document_key): a draft without a date counts as newest.
+    newest = doc.id.desc()
     columns = (doc.post_id, doc.page_id, doc.title, doc.excerpt, doc.body)
 
     if postgres:
@@ -619,43 +849,66 @@ def search(
         # Evaluated once per search (an InitPlan): written inline, the query's parsing (cast
         # to regconfig is not constant-folded) ran again for every row rechecked and ranked.
         tsquery = select(_pg_tsquery(parsed, configs)).scalar_subquery()
+        connection = db.session.connection()
+        # The words the GIN index is asked for: all, or only the rarer ones when some are in
+        # most documents (see _index_plan); the whole query then filters what those find.
+        plan = _index_plan(connection, parsed, configs)
+        if plan.words is None:
+            found = [doc.vector.op("@@")(tsquery)]
+        else:
+            rarer = select(_pg_tsquery(ParsedQuery(words=plan.words), configs))
+            found = [
+                doc.vector.op("@@")(rarer.scalar_subquery()),
+                func.ts_match_vq(doc.vector, tsquery),  # a function: not an index condition
+            ]
+
         # The newest CANDIDATES matches, found in the GIN index and ordered by date without
         # reading their vectors (a phrase or an exclusion still rechecks each document that
-        # has all the words) ...
-        candidates = (
-            select(doc.id)
-            .select_from(source)
-            .where(doc.vector.op("@@")(tsquery), *conditions)
-            .order_by(*newest)
-            .limit(CANDIDATES)
-            .subquery("candidates")
-        )
+        # has all the words), within the newest documents from ``floor`` on (see
+        # _window_floors) ...
+        def candidates_from(floor: int | None):
+            bounded = [] if floor is None else [doc.id >= literal_column(str(int(floor)))]
+            return (
+                select(doc.id)
+                .select_from(source)
+                .where(*found, *conditions, *bounded)
+                # id + 0: never a walk down the primary key testing every document on the
+                # way, which a generic plan (no idea how many match) would choose for a word
+                # as rare as one in a million.
+                .order_by((doc.id + literal_column("0")).desc())
+                .limit(CANDIDATES)
+                .subquery("candidates")
+            )
+
         # ... and only those are ranked: title hits first, then relevance, then newest.
         title_hit = func.ts_rank(
             literal_column("'{0,0,0,1}'::float4[]"), doc.vector, tsquery
         ) > literal(0)
-        statement = (
-            select(*columns)
-            .select_from(candidates.join(search_documents, doc.id == candidates.c.id))
-            .order_by(
-                case((title_hit, 1), else_=0).desc(),
-                func.ts_rank(doc.vector, tsquery).desc(),
-                *newest,
+
+        def ranked(floor: int | None):
+            candidates = candidates_from(floor)
+            return (
+                select(*columns, func.count().over().label("candidates"))
+                .select_from(candidates.join(search_documents, doc.id == candidates.c.id))
+                .order_by(
+                    case((title_hit, 1), else_=0).desc(),
+                    func.ts_rank(doc.vector, tsquery).desc(),
+                    newest,
+                )
+                .limit(per_page + 1)
+                .offset((page - 1) * per_page)
             )
-        )
+
+        # The newest window that holds CANDIDATES matches holds the newest CANDIDATES: most
+        # searches read one window; a word rare among recent documents reads a few, the last
+        # one unbounded; a query expected to find few documents reads the whole index at once.
+        floors = () if plan.few_matches else _window_floors(_search_stats(connection))
+        for floor in (*floors, None):
+            rows = db.session.execute(ranked(floor)).all()
+            if floor is None or (rows and rows[0].candidates >= CANDIDATES):
+                break
     else:
-        # FTS5 ranks every match by bm25 (title weight 100: title hits first) fast enough
-        # at 100,000 posts (README), so SQLite has no candidate bound.
-        fts = table("search_fts", column("rowid"))
-        weights = ", ".join(str(w) for w in FTS_WEIGHTS)
-        statement = (
-            select(*columns)
-            .select_from(source.join(fts, fts.c.rowid == doc.id))
-            .where(literal_column("search_fts").op("MATCH")(_sqlite_match(parsed)), *conditions)
-            .order_by(literal_column(f"bm25(search_fts, {weights})").asc(), *newest)
-        )
-    statement = statement.limit(per_page + 1).offset((page - 1) * per_page)
-    rows = db.session.execute(statement).all()
+        rows = _sqlite_rows(parsed, source, conditions, columns, staff, now, page, per_page)
     results.has_next = len(rows) > per_page
     rows = rows[:per_page]
     post_ids = [r.post_id for r in rows if r.post_id is not None]
@@ -755,9 +1008,11 @@ def snippet(
     if not text_value:
         return Markup("")
     folded_terms = [_fold(t) for t in terms]
+    # Words and the runs between them alternate (``\w+|\W+``): the words are every other token.
     tokens = _TOKEN.findall(text_value[:200_000])
-    word_positions = [i for i, t in enumerate(tokens) if t[0].isalnum() or t[0] == "_"]
-    if not word_positions:
+    offset = 0 if tokens and (tokens[0][0].isalnum() or tokens[0][0] == "_") else 1
+    word_count = (len(tokens) - offset + 1) // 2
+    if word_count <= 0:
         return escape(text_value[:200])
     seen: dict[str, bool] = {}
 
@@ -767,11 +1022,12 @@ def snippet(
             found = seen[token] = _matches(token, folded_terms, stemming)
         return found
 
-    first = next((n for n, i in enumerate(word_positions) if hit(tokens[i])), 0)
+    matching = [word for word in set(tokens[offset::2]) if hit(word)]
+    first = (min(tokens.index(word) for word in matching) - offset) // 2 if matching else 0
     start_word = max(0, first - words // 3)
-    end_word = min(len(word_positions), start_word + words)
-    start = word_positions[start_word]
-    end = word_positions[end_word - 1] + 1
+    end_word = min(word_count, start_word + words)
+    start = offset + 2 * start_word
+    end = offset + 2 * (end_word - 1) + 1
     out = [Markup("… ")] if start_word > 0 else []
     run: list[str] = []  # tokens since the last match, escaped together
     for token in tokens[start:end]:
@@ -781,6 +1037,6 @@ def snippet(
         else:
             run.append(token)
     out.append(escape("".join(run)))
-    if end_word < len(word_positions):
+    if end_word < word_count:
         out.append(Markup(" …"))
     return Markup("").join(out)  # every piece is escaped or one of these literals

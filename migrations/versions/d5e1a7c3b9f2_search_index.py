@@ -37,7 +37,7 @@ def upgrade():
     )
     op.create_index('ix_search_documents_vector', 'search_documents', ['vector'], unique=False, postgresql_using='gin')
     # The FTS5 table and its triggers on SQLite. What exists already is indexed by revision
-    # f3a9d2c7b1e4, whose columns today's indexing code writes (it cannot run here).
+    # a7d3e9c1f5b2, whose columns and keys today's indexing code writes (it cannot run here).
     from app.content import search
 
     search.create_sqlite_schema(op.get_bind())
