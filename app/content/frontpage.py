@@ -29,7 +29,8 @@ MAX_PINNED = 10
 
 def headline_posts(limit: int = 20, now: datetime | None = None) -> list[PostLink]:
     parameters = {"now": now or utcnow(), "limit": limit}
-    return [PostLink(*row) for row in db.session.execute(_headlines_sql(), parameters)]
+    rows = db.session.connection().execute(_headlines_sql(), parameters)  # plain rows
+    return [PostLink(*row) for row in rows]
 
 
 @lru_cache(maxsize=1)

@@ -40,7 +40,8 @@ def surroundings(post: Post, *, neighbours: bool, now: datetime | None = None) -
         return Surroundings(categories, tags)
     found = Surroundings()
     parameters = {"here_at": post.published_at, "here_id": post.id, "now": now or utcnow()}
-    for kind, *row in db.session.execute(_surroundings_sql(), parameters):
+    # Plain rows: run on the connection (Session.execute adds ~100 µs of ORM setup).
+    for kind, *row in db.session.connection().execute(_surroundings_sql(), parameters):
         if kind == CATEGORY:
             found.categories.append(TermLink(*row[:3]))
         elif kind == TAG:

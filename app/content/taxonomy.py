@@ -106,7 +106,8 @@ def post_terms(post_id: int) -> tuple[list[TermLink], list[TermLink]]:
     one query of plain rows instead of two relationship loads (a post page's biggest cost)."""
     categories: list[TermLink] = []
     tags: list[TermLink] = []
-    for kind, *row in db.session.execute(_post_terms_statement(), {"post_id": post_id}):
+    rows = db.session.connection().execute(_post_terms_statement(), {"post_id": post_id})
+    for kind, *row in rows:  # plain rows, on the connection (no ORM setup)
         (categories if kind == "category" else tags).append(TermLink(*row))
     return categories, tags
 
