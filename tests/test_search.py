@@ -369,6 +369,22 @@ def test_beyond_the_candidate_bound(app, writer, monkeypatch):
     assert titles_of("kelp") == ["Kelp, the oldest", "Body 2", "Body 1", "Body 0"]
 
 
+def _statistics_read() -> None:
+    """PostgreSQL's statistics of the search rows, as autovacuum would keep them, read anew."""
+    db.session.execute(db.text("ANALYZE search_documents"))
+    db.session.commit()
+    search._stats.clear()
+
+
+def _searched(query: str, marker: str) -> tuple[list[str], int]:
+    """The titles found, and how many statements the search ran that contain ``marker``."""
+    from tests.test_query_plans import recorded_statements
+
+    with recorded_statements() as statements:
+        titles = titles_of(query)
+    return titles, sum(marker in statement for statement, _ in statements)
+
+
 def test_postgresql_reads_the_newest_window_that_holds_enough_matches(
     app, writer, backend, monkeypatch
 ):
@@ -377,8 +393,6 @@ def test_postgresql_reads_the_newest_window_that_holds_enough_matches(
     matches, as if every match had been sorted by date."""
     if backend != "postgresql":
         pytest.skip("SQLite walks FTS5's match lists newest first; no windows")
-    from tests.test_query_plans import recorded_statements
-
     monkeypatch.setattr(search, "CANDIDATES", 4)
     monkeypatch.setattr(search, "WINDOW", 10)
     monkeypatch.setattr(search, "WINDOW_GROWTH", 3)
@@ -390,14 +404,10 @@ def test_postgresql_reads_the_newest_window_that_holds_enough_matches(
         make_post(writer, title=f"Post {n}", body=body, published_at=day + timedelta(days=n))
     make_post(writer, title="Krill 1", body="krill", published_at=day - timedelta(days=8))
     make_post(writer, title="Krill 2", body="krill", published_at=day + timedelta(days=99))
-    db.session.execute(db.text("ANALYZE search_documents"))  # where the windows start
-    db.session.commit()
-    search._stats.clear()
+    _statistics_read()  # where the windows start
 
     def searched(word: str) -> tuple[list[str], int]:
-        with recorded_statements() as statements:
-            titles = titles_of(word)
-        return titles, sum("vector @@" in s for s, _ in statements)
+        return _searched(word, "vector @@")
 
     assert searched("kelp") == (["Post 59", "Post 57", "Post 55", "Post 53"], 1)
     # windows of 10 and 30 documents, then all 63
@@ -411,21 +421,16 @@ def test_postgresql_looks_up_only_the_rarer_words_of_a_phrase(app, writer, backe
     which), and the whole phrase still decides what is found."""
     if backend != "postgresql":
         pytest.skip("SQLite's FTS5 has no such lookup")
-    from tests.test_query_plans import recorded_statements
-
     day = datetime(2020, 1, 1, tzinfo=UTC)
     for n in range(60):
         title = "State of the kelp forests" if n % 30 == 3 else f"State of the seagrass {n}"
         make_post(writer, title=title, body="Some text.", published_at=day + timedelta(days=n))
     make_post(writer, title="Kelp: the state of it", body="x", published_at=day)
-    db.session.execute(db.text("ANALYZE search_documents"))
-    db.session.commit()
-    search._stats.clear()
+    _statistics_read()
 
     def searched(query: str) -> tuple[list[str], bool]:
-        with recorded_statements() as statements:
-            titles = titles_of(query)
-        return titles, any("ts_match_vq" in s for s, _ in statements)
+        titles, lookups = _searched(query, "ts_match_vq")
+        return titles, lookups > 0
 
     phrase = ["State of the kelp forests"] * 2
     assert searched('"state of the kelp"') == (phrase, True)

@@ -706,9 +706,10 @@ class _IndexPlan:
     few_matches: bool  # expected to match fewer than UNBOUNDED_BELOW documents
 
 
-def _index_plan(connection: Connection, parsed: ParsedQuery, configs: Sequence[str]) -> _IndexPlan:
+def _index_plan(
+    connection: Connection, stats: _SearchStats, parsed: ParsedQuery, configs: Sequence[str]
+) -> _IndexPlan:
     words = tuple(dict.fromkeys((*parsed.words, *(w for p in parsed.phrases for w in p))))
-    stats = _search_stats(connection)
     if not stats.shares:
         return _IndexPlan(words=None, few_matches=stats.documents < UNBOUNDED_BELOW)
     readings = {
@@ -852,7 +853,8 @@ def search(
         connection = db.session.connection()
         # The words the GIN index is asked for: all, or only the rarer ones when some are in
         # most documents (see _index_plan); the whole query then filters what those find.
-        plan = _index_plan(connection, parsed, configs)
+        stats = _search_stats(connection)
+        plan = _index_plan(connection, stats, parsed, configs)
         if plan.words is None:
             found = [doc.vector.op("@@")(tsquery)]
         else:
@@ -902,7 +904,7 @@ def search(
         # The newest window that holds CANDIDATES matches holds the newest CANDIDATES: most
         # searches read one window; a word rare among recent documents reads a few, the last
         # one unbounded; a query expected to find few documents reads the whole index at once.
-        floors = () if plan.few_matches else _window_floors(_search_stats(connection))
+        floors = () if plan.few_matches else _window_floors(stats)
         for floor in (*floors, None):
             rows = db.session.execute(ranked(floor)).all()
             if floor is None or (rows and rows[0].candidates >= CANDIDATES):
