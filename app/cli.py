@@ -131,3 +131,23 @@ def search_rebuild() -> None:
     count = rebuild(db.session.connection())
     db.session.commit()
     click.echo(f"Indexed {count} posts and pages.")
+    _refresh_recent_index()
+
+
+@search_cli.command("refresh")
+def search_refresh() -> None:
+    """PostgreSQL: make the index of the newest documents again (weekly, and after an import)."""
+    _refresh_recent_index()
+
+
+def _refresh_recent_index() -> None:
+    from app.content.search import RECENT_DOCUMENTS, refresh_recent_index
+
+    db.session.commit()  # no transaction of ours open while the index is made concurrently
+    covered = refresh_recent_index(db.engine)
+    if db.engine.dialect.name != "postgresql":
+        click.echo("SQLite reads its search index newest first: nothing to refresh.")
+    elif covered is None:
+        click.echo(f"Fewer than {RECENT_DOCUMENTS:,} documents: no index of recent ones needed.")
+    else:
+        click.echo(f"Index of the newest documents made again: {covered:,} documents.")

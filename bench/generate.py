@@ -257,6 +257,9 @@ def populate(posts: int, *, progress: bool = False) -> float:
     if connection.dialect.name == "postgresql":
         with db.engine.connect() as analyze:
             analyze.execution_options(isolation_level="AUTOCOMMIT").execute(text("ANALYZE"))
+        # What `flask search refresh` (weekly, from cron; README) keeps in place.
+        db.session.remove()
+        search.refresh_recent_index(db.engine)
     else:
         with db.engine.connect() as analyze:
             analyze.execute(text("ANALYZE"))

@@ -69,9 +69,11 @@ def run_migrations_offline():
 
 
 def include_name(name, type_, parent_names):
-    """SQLite's FTS5 search table, its shadow tables and its index are made by
-    app/content/search.py."""
-    return not (type_ in ("table", "index") and name and name.startswith("search_fts"))
+    """SQLite's FTS5 search table, its shadow tables and its index, and PostgreSQL's index of
+    the recent documents, are made by app/content/search.py."""
+    from app.content.search import unmodelled
+
+    return not (type_ in ("table", "index") and unmodelled(name))
 
 
 def render_item(type_, obj, autogen_context):

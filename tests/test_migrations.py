@@ -7,12 +7,13 @@ from alembic.migration import MigrationContext
 from flask_migrate import downgrade, upgrade
 from sqlalchemy import inspect, text
 
+from app.content.search import unmodelled
 from app.extensions import db
 from tests import conftest
 
 
 def include_name(name, type_, parent_names) -> bool:
-    return not (type_ in ("table", "index") and name and name.startswith("search_fts"))
+    return not (type_ in ("table", "index") and unmodelled(name))
 
 
 def _empty_database() -> None:

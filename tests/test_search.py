@@ -416,6 +416,67 @@ def test_postgresql_reads_the_newest_window_that_holds_enough_matches(
     assert searched("krill") == (["Krill 2", "Krill 1"], 3)
 
 
+def test_postgresql_looks_up_words_in_the_index_of_recent_documents(
+    app_factory, backend, monkeypatch
+):
+    """`flask search refresh` makes a GIN index of the newest documents alone: a search then
+    looks its words up there, not among the entries of every document, and finds what it
+    found before; a post written since is newer than all of them, so it is in that index too."""
+    if backend != "postgresql":
+        pytest.skip("SQLite walks FTS5's match lists newest first; no such index")
+    from bench.generate import populate, search_words
+    from tests.test_query_plans import _generic_plan, _nodes, _rows_read, recorded_statements
+
+    for name, value in (("CANDIDATES", 4), ("WINDOW", 300), ("RECENT_DOCUMENTS", 300),
+                        ("UNBOUNDED_BELOW", 0)):  # fmt: skip
+        monkeypatch.setattr(search, name, value)
+    app = app_factory(PAGE_CACHE=False)
+    with app.app_context():
+        populate(3000)  # makes the index of recent documents, as `flask search refresh` does
+        db.session.execute(db.text(f"DROP INDEX {search.RECENT_INDEX}"))
+        db.session.commit()
+        word = search_words(3000)["one word"]  # in 2 % of the posts
+
+        def searched() -> tuple[list[str], list[str], float]:
+            """The titles found, the indexes the word was looked up in, and the most rows any
+            step of that lookup read."""
+            search._stats.clear()
+            with recorded_statements() as statements:
+                titles = titles_of(word)
+            lookups = [(s, p) for s, p in statements if "vector @@" in s]
+            assert len(lookups) == 1  # the newest documents hold enough matches
+            steps = list(_nodes(_generic_plan(*lookups[0])))
+            scans = [n["Index Name"] for n in steps if n["Node Type"] == "Bitmap Index Scan"]
+            return titles, scans, max(_rows_read(n) for n in steps)
+
+        before, _, read = searched()
+        assert read > 300  # every document of the window, to find the 6 that hold the word
+        db.session.commit()
+        result = app.test_cli_runner().invoke(args=["search", "refresh"])
+        assert result.exit_code == 0, result.output
+        assert "made again: 300 documents" in result.output
+        titles, scans, read = searched()
+        assert (titles, scans) == (before, [search.RECENT_INDEX])
+        assert read <= 10  # the word's entries among the newest 300 documents
+
+        make_post(make_user("author", email="recent@example.org"), title=f"The {word} now",
+                  body=word, published_at=datetime.now(UTC) - timedelta(minutes=1))  # fmt: skip
+        titles, scans, read = searched()
+        # the newest CANDIDATES (4) matches: the new post and the newest three of before
+        assert (set(titles), scans) == ({f"The {word} now", *before[:3]}, [search.RECENT_INDEX])
+        assert read <= 10
+
+
+def test_search_refresh_says_when_there_is_nothing_to_make(app, writer, backend):
+    make_post(writer, title="Kelp", body="kelp")
+    db.session.commit()
+    result = app.test_cli_runner().invoke(args=["search", "refresh"])
+    assert result.exit_code == 0, result.output
+    expected = "no index of recent ones needed" if backend == "postgresql" else "SQLite"
+    assert expected in result.output
+    assert titles_of("kelp") == ["Kelp"]
+
+
 def test_postgresql_looks_up_only_the_rarer_words_of_a_phrase(app, writer, backend):
     """Words in most documents are left out of the index lookup (PostgreSQL's statistics say
     which), and the whole phrase still decides what is found."""

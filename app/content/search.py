@@ -34,8 +34,10 @@ reading every match: a document's id is its date and item (``document_key``), so
 newest first. SQLite's FTS5 walks its match lists in rowid order, newest first, and stops after
 the newest 500; PostgreSQL's GIN index gives matches in no order, so a search looks among the
 newest ``WINDOW`` documents first and widens the window only while it holds fewer than 500
-matches (``_window_floors``). Every page a visitor can open (``MAX_PAGE`` x ``PER_PAGE``) fits;
-an older match is never listed, however well it would rank.
+matches (``_window_floors``); a partial GIN index of the newest documents alone
+(``refresh_recent_index``, ``flask search refresh``) makes the first window's lookup read only
+their entries. Every page a visitor can open (``MAX_PAGE`` x ``PER_PAGE``) fits; an older match
+is never listed, however well it would rank.
 """
 
 from __future__ import annotations
@@ -633,13 +635,16 @@ class _SearchStats:
     rarer_than: float  # the share of any lexeme not in ``shares``
     documents: float
     key_bounds: list[int]  # the histogram of ids: equal shares of the rows between bounds
+    recent_floor: int | None = None  # the lowest key the index of recent documents holds
 
 
 _stats: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()  # engine -> (t, _SearchStats)
 
 _SEARCH_STATS = text(
     "SELECT s.most_common_elems::text::text[] AS lexemes, s.most_common_elem_freqs AS shares,"
-    " k.histogram_bounds::text::bigint[] AS key_bounds, c.reltuples AS documents"
+    " k.histogram_bounds::text::bigint[] AS key_bounds, c.reltuples AS documents,"
+    " (SELECT pg_get_expr(i.indpred, i.indrelid) FROM pg_index i"
+    "  WHERE i.indexrelid = to_regclass(:recent) AND i.indisvalid AND i.indisready) AS recent"
     " FROM pg_class c"
     " LEFT JOIN pg_stats s ON s.tablename = c.relname AND s.attname = 'vector'"
     " AND s.schemaname = current_schema()"
@@ -660,7 +665,7 @@ _WORD_LEXEMES = text(
 def _search_stats(connection: Connection) -> _SearchStats:
     read_at, stats = _stats.get(connection.engine, (0.0, None))
     if stats is None or time.monotonic() - read_at > STATS_TTL_SECONDS:
-        row = connection.execute(_SEARCH_STATS).first()
+        row = connection.execute(_SEARCH_STATS, {"recent": RECENT_INDEX}).first()
         lexemes = (row.lexemes if row is not None else None) or []
         shares = (row.shares if row is not None else None) or []
         stats = _SearchStats(
@@ -669,6 +674,7 @@ def _search_stats(connection: Connection) -> _SearchStats:
             rarer_than=shares[len(lexemes)] if len(shares) > len(lexemes) else 1.0,
             documents=max(float(row.documents), 0.0) if row is not None else 0.0,
             key_bounds=list((row.key_bounds if row is not None else None) or []),
+            recent_floor=_predicate_floor(row.recent if row is not None else None),
         )
         _stats[connection.engine] = (time.monotonic(), stats)
     return stats
@@ -688,16 +694,75 @@ WINDOWS = 3
 
 
 def _window_floors(stats: _SearchStats) -> list[int]:
-    """The lowest key of each window, smallest window first; none past the oldest document."""
+    """The lowest key of each window, smallest window first; none past the oldest document.
+    With an index of the recent documents, the first window is exactly what it holds."""
     bounds, floors = stats.key_bounds, []
-    if len(bounds) < 2 or stats.documents <= 0:
-        return floors
-    for number in range(WINDOWS):
-        share = WINDOW * WINDOW_GROWTH**number / stats.documents
-        if share >= 1:
-            break
-        floors.append(bounds[int((1 - share) * (len(bounds) - 1))])
+    if len(bounds) >= 2 and stats.documents > 0:
+        for number in range(WINDOWS):
+            share = WINDOW * WINDOW_GROWTH**number / stats.documents
+            if share >= 1:
+                break
+            floors.append(bounds[int((1 - share) * (len(bounds) - 1))])
+    if stats.recent_floor is not None:
+        floors = [stats.recent_floor, *(f for f in floors if f < stats.recent_floor)]
     return floors
+
+
+# The GIN index still walks every entry of a word to intersect it with a window: 20,000 for a
+# word in 2 % of a million documents (7 ms), and the window's key range (50,000 keys, 4 ms).
+# A second, partial GIN index holds the newest RECENT_DOCUMENTS documents alone (and every
+# document written since it was made, all newer): a search whose first window starts exactly
+# at its lower bound reads that index and nothing else (PostgreSQL sees the window's condition
+# is the index's own), so finding the newest matches costs what it costs on a site of
+# RECENT_DOCUMENTS documents (0.3 ms for that word). ``refresh_recent_index`` makes it again
+# (``flask search refresh``: after a large import, and weekly from cron); until it is made,
+# or while it is being made again, searches use the windows above, as fast as before and as
+# correct.
+RECENT_INDEX = "ix_search_documents_recent"
+RECENT_DOCUMENTS = WINDOW
+_PREDICATE_FLOOR = re.compile(r"^\(?id >= '?(-?\d+)'?(?:::bigint)?\)?$")
+
+
+def _predicate_floor(predicate: str | None) -> int | None:
+    found = _PREDICATE_FLOOR.match(predicate or "")
+    return int(found.group(1)) if found else None
+
+
+def unmodelled(name: str | None) -> bool:
+    """Tables and indexes this module makes itself (not the models' nor the migrations')."""
+    return bool(name) and (name.startswith(SQLITE_SHADOW_PREFIX) or name == RECENT_INDEX)
+
+
+def refresh_recent_index(engine) -> int | None:
+    """PostgreSQL: make the index of the newest RECENT_DOCUMENTS documents again, without
+    blocking writes (``CONCURRENTLY``, outside any transaction); on a site with fewer
+    documents, drop it (the whole index is as small). Returns how many documents it holds;
+    None where there is none (fewer documents, or SQLite, whose FTS5 index is read newest
+    first already)."""
+    if engine.dialect.name != "postgresql":
+        return None
+    with engine.connect() as connection:
+        connection = connection.execution_options(isolation_level="AUTOCOMMIT")
+        floor = connection.scalar(
+            select(search_documents.c.id)
+            .order_by(search_documents.c.id.desc())
+            .offset(RECENT_DOCUMENTS - 1)
+            .limit(1)
+        )
+        building = RECENT_INDEX + "_new"
+        connection.exec_driver_sql(f"DROP INDEX CONCURRENTLY IF EXISTS {building}")
+        if floor is None:
+            connection.exec_driver_sql(f"DROP INDEX CONCURRENTLY IF EXISTS {RECENT_INDEX}")
+            return None
+        connection.exec_driver_sql(
+            f"CREATE INDEX CONCURRENTLY {building} ON search_documents USING gin (vector)"
+            f" WHERE id >= {int(floor)}"
+        )
+        connection.exec_driver_sql(f"DROP INDEX CONCURRENTLY IF EXISTS {RECENT_INDEX}")
+        connection.exec_driver_sql(f"ALTER INDEX {building} RENAME TO {RECENT_INDEX}")
+        covered = connection.scalar(select(func.count()).where(search_documents.c.id >= int(floor)))
+    _stats.pop(engine, None)  # this process reads the new bound at once; others within 300 s
+    return covered
 
 
 @dataclass(frozen=True)

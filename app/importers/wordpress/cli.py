@@ -95,6 +95,16 @@ def import_wordpress_command(
         f"{'Dry run: nothing was written. ' if dry_run else ''}"
         f"{total} items in {report.seconds:.1f} s ({posts / max(report.seconds, 1e-9):,.0f} posts/s)."
     )
+    if not dry_run:
+        # Imported posts are older than the site's own: PostgreSQL's index of the newest
+        # documents is made again (see `flask search refresh`).
+        from app.content.search import refresh_recent_index
+        from app.extensions import db
+
+        db.session.commit()  # none of ours open while the index is made concurrently
+        covered = refresh_recent_index(db.engine)
+        if covered is not None:
+            click.echo(f"Search: index of the newest documents made again ({covered:,}).")
 
 
 @click.command("export-wordpress")
