@@ -467,6 +467,34 @@ def test_postgresql_looks_up_words_in_the_index_of_recent_documents(
         assert read <= 10
 
 
+def test_postgresql_search_refreshes_run_one_at_a_time(app_factory, backend, monkeypatch):
+    """Refreshes started together (two cron jobs, a rebuild during an import) all finish and
+    leave one valid index of the recent documents: none drops the index another is making."""
+    if backend != "postgresql":
+        pytest.skip("SQLite has no index of recent documents")
+    from concurrent.futures import ThreadPoolExecutor
+
+    from bench.generate import populate
+
+    monkeypatch.setattr(search, "RECENT_DOCUMENTS", 300)
+    app = app_factory(PAGE_CACHE=False)
+    with app.app_context():
+        populate(3000)
+        db.session.commit()
+        engine = db.engine
+        with ThreadPoolExecutor(4) as pool:
+            made = list(pool.map(lambda _: search.refresh_recent_index(engine), range(8)))
+        assert made == [300] * 8
+        indexes = db.session.execute(
+            db.text(
+                "SELECT c.relname, i.indisvalid FROM pg_index i"
+                " JOIN pg_class c ON c.oid = i.indexrelid"
+                " WHERE c.relname LIKE 'ix_search_documents_recent%'"
+            )
+        ).all()
+        assert [tuple(row) for row in indexes] == [(search.RECENT_INDEX, True)]
+
+
 def test_search_refresh_says_when_there_is_nothing_to_make(app, writer, backend):
     make_post(writer, title="Kelp", body="kelp")
     db.session.commit()

@@ -743,26 +743,43 @@ def refresh_recent_index(engine) -> int | None:
         return None
     with engine.connect() as connection:
         connection = connection.execution_options(isolation_level="AUTOCOMMIT")
-        floor = connection.scalar(
-            select(search_documents.c.id)
-            .order_by(search_documents.c.id.desc())
-            .offset(RECENT_DOCUMENTS - 1)
-            .limit(1)
-        )
-        building = RECENT_INDEX + "_new"
-        connection.exec_driver_sql(f"DROP INDEX CONCURRENTLY IF EXISTS {building}")
-        if floor is None:
-            connection.exec_driver_sql(f"DROP INDEX CONCURRENTLY IF EXISTS {RECENT_INDEX}")
-            return None
-        connection.exec_driver_sql(
-            f"CREATE INDEX CONCURRENTLY {building} ON search_documents USING gin (vector)"
-            f" WHERE id >= {int(floor)}"
-        )
-        connection.exec_driver_sql(f"DROP INDEX CONCURRENTLY IF EXISTS {RECENT_INDEX}")
-        connection.exec_driver_sql(f"ALTER INDEX {building} RENAME TO {RECENT_INDEX}")
-        covered = connection.scalar(select(func.count()).where(search_documents.c.id >= int(floor)))
+        # One at a time (two cron jobs, a rebuild during an import): another run would drop
+        # the index this one is building. Asked for between pauses, not waited for inside a
+        # statement: CREATE INDEX CONCURRENTLY waits for every statement under way, a waiting
+        # lock request included, which would be a deadlock.
+        while not connection.scalar(_REFRESH_LOCK):
+            time.sleep(0.2)
+        try:
+            covered = _make_recent_index(connection)
+        finally:
+            connection.execute(_REFRESH_UNLOCK)
     _stats.pop(engine, None)  # this process reads the new bound at once; others within 300 s
     return covered
+
+
+_REFRESH_LOCK = text("SELECT pg_try_advisory_lock(hashtext('broadside: search refresh'))")
+_REFRESH_UNLOCK = text("SELECT pg_advisory_unlock(hashtext('broadside: search refresh'))")
+
+
+def _make_recent_index(connection: Connection) -> int | None:
+    floor = connection.scalar(
+        select(search_documents.c.id)
+        .order_by(search_documents.c.id.desc())
+        .offset(RECENT_DOCUMENTS - 1)
+        .limit(1)
+    )
+    building = RECENT_INDEX + "_new"
+    connection.exec_driver_sql(f"DROP INDEX CONCURRENTLY IF EXISTS {building}")  # a failed run's
+    if floor is None:
+        connection.exec_driver_sql(f"DROP INDEX CONCURRENTLY IF EXISTS {RECENT_INDEX}")
+        return None
+    connection.exec_driver_sql(
+        f"CREATE INDEX CONCURRENTLY {building} ON search_documents USING gin (vector)"
+        f" WHERE id >= {int(floor)}"
+    )
+    connection.exec_driver_sql(f"DROP INDEX CONCURRENTLY IF EXISTS {RECENT_INDEX}")
+    connection.exec_driver_sql(f"ALTER INDEX {building} RENAME TO {RECENT_INDEX}")
+    return connection.scalar(select(func.count()).where(search_documents.c.id >= int(floor)))
 
 
 @dataclass(frozen=True)
