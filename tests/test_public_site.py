@@ -126,6 +126,20 @@ def test_scheduled_post_is_hidden_until_its_date(client):
     assert client.get(f"/{later:%Y/%m/%d}/{post.slug}/").status_code == 404
 
 
+def test_a_preview_of_a_scheduled_post_shows_its_tags_but_no_neighbours(client):
+    """Previous and next links are for public posts: a scheduled post previewed by its author
+    links to no neighbour (the published post before it would otherwise be "Previous")."""
+    author = make_user(email="writer@example.org")
+    make_post(author, title="Already out", published_at=utcnow() - timedelta(days=1))
+    later = utcnow() + timedelta(days=3)
+    post = make_post(author, title="Embargoed statement", published_at=later, tag_names=["kelp"])
+    login(client, "writer@example.org")
+    preview = client.get(f"/{later:%Y/%m/%d}/{post.slug}/")
+    assert preview.status_code == 200
+    assert ">kelp<" in preview.text
+    assert 'rel="prev"' not in preview.text and "Already out" not in preview.text
+
+
 def test_not_found_page_uses_the_site_design(client):
     response = client.get("/no/such/page/here/")
     assert response.status_code == 404

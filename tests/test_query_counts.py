@@ -128,7 +128,7 @@ def test_every_staff_screen_costs_the_same_queries_small_or_large(app_factory):
     assert counts[0] == counts[1]
 
 
-def test_a_post_page_reads_the_post_then_its_terms_and_neighbours(app_factory):
+def test_a_post_page_reads_the_post_with_its_terms_and_neighbours(app_factory):
     app = app_factory(PAGE_CACHE=False)  # what a page costs when it is rendered
     with app.app_context():
         _post_page_queries(app)
@@ -148,8 +148,9 @@ def _post_page_queries(app) -> None:
     with count_queries(app) as statements:
         page = client.get(url)
     # The post with its author; its categories, its tags and the previous and next posts
-    # (one statement).
-    assert len(statements) == 2, statements
+    # (one statement on SQLite; on PostgreSQL in the post's own statement, a round trip less).
+    postgres = db.engine.dialect.name == "postgresql"
+    assert len(statements) == (1 if postgres else 2), statements
     # The page shows the HTML made at save time, never the Markdown it came from.
     assert "body_source" not in statements[0].split("FROM")[0]
     assert "Campaigns" in page.text and ">one<" in page.text and ">two<" in page.text

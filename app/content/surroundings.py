@@ -5,15 +5,29 @@ A post page ran three queries (the post, its terms, its neighbours); the last tw
 ``UNION ALL``, whose rows share a shape: (kind, id, name or title, slug, language,
 published_at, created_at), the last three empty for terms. Each part is an index lookup: the
 neighbours one step each on the posts' date index, the terms the link tables' primary keys.
+On PostgreSQL that statement is folded into the post's own, as a JSON column
+(:func:`post_and_surroundings`): the page is one round trip.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import UTC, datetime
 from functools import lru_cache
 
-from sqlalchemy import String, bindparam, cast, literal, null, select, tuple_, union_all
+from sqlalchemy import (
+    Select,
+    String,
+    bindparam,
+    cast,
+    func,
+    literal,
+    null,
+    select,
+    tuple_,
+    union_all,
+)
+from sqlalchemy.dialects.postgresql import aggregate_order_by
 
 from app.content.listing import PostLink
 from app.content.taxonomy import TermLink, post_term_rows, post_terms
@@ -53,8 +67,70 @@ def surroundings(post: Post, *, neighbours: bool, now: datetime | None = None) -
     return found
 
 
+def post_and_surroundings(
+    post_statement: Select, slug: str, *, now: datetime | None = None
+) -> tuple[Post | None, Surroundings | None]:
+    """The post ``post_statement`` finds by its ``slug`` parameter and, on PostgreSQL, its
+    surroundings (as :func:`surroundings` with neighbours) read by the same statement, as a
+    JSON column; None for them on SQLite, where a second statement costs no round trip.
+
+    On PostgreSQL a statement inside a request costs far more than its execution: on a
+    2-core machine shared with the database, ~1 ms for one the server runs in 0.25 ms (waking
+    its process, cold caches), so the post page reads everything in one."""
+    if db.session.get_bind().dialect.name != "postgresql":
+        return db.session.scalar(post_statement, {"slug": slug}), None
+    parameters = {"slug": slug, "now": now or utcnow()}
+    row = db.session.execute(_with_surroundings(post_statement), parameters).first()
+    if row is None:
+        return None, None
+    found = Surroundings()
+    for kind, *values in row.around or ():
+        if kind in (CATEGORY, TAG):
+            (found.categories if kind == CATEGORY else found.tags).append(TermLink(*values[:3]))
+        else:
+            link = PostLink(*values[:4], *(_utc(v) for v in values[4:]))
+            if kind == PREVIOUS:
+                found.previous = link
+            else:
+                found.next = link
+    return row[0], found
+
+
+def _utc(value: str | None) -> datetime | None:
+    """A JSON timestamp (naive UTC, as stored) as the aware datetime UTCDateTime hands out."""
+    return datetime.fromisoformat(value).replace(tzinfo=UTC) if value else None
+
+
+@lru_cache(maxsize=4)
+def _with_surroundings(post_statement: Select) -> Select:
+    """``post_statement`` with one more column: the surroundings of the post it finds, as a
+    JSON array of rows, in the order :func:`surroundings` reads them. Built once per statement."""
+    here = Post.__table__.alias("here")
+    by_slug = here.c.slug == bindparam("slug")
+    both = _surroundings_union(
+        select(here.c.published_at).where(by_slug).scalar_subquery(),
+        select(here.c.id).where(by_slug).scalar_subquery(),
+    )
+    rows = func.json_build_array(*both.c)
+    around = (
+        select(func.json_agg(aggregate_order_by(rows, both.c.kind, both.c.name)))
+        .select_from(both)
+        .scalar_subquery()
+    )
+    return post_statement.add_columns(around.label("around"))
+
+
 @lru_cache(maxsize=1)
 def _surroundings_sql():
+    """The surroundings of the post with id ``here_id`` and date ``here_at``, sorted."""
+    both = _surroundings_union(
+        bindparam("here_at", type_=Post.published_at.type),
+        bindparam("here_id", type_=Post.id.type),
+    )
+    return select(both).order_by(both.c.kind, both.c.name)
+
+
+def _surroundings_union(here_at, here_id):
     """Row-value comparisons on (published_at, id) are a range of the date index: one index step
     each, however old the post (an OR of two conditions would scan from the newest post).
     Earlier posts are visible if this one is: bounding them by its date instead of "now" leaves
@@ -62,8 +138,6 @@ def _surroundings_sql():
     newest). Sorted by kind, then name: the neighbours first, then the terms in name order
     (the database's collation, as the post's relationships sort them)."""
     position = tuple_(Post.published_at, Post.id)
-    here_at = bindparam("here_at", type_=Post.published_at.type)
-    here_id = bindparam("here_id", type_=Post.id.type)
     here = tuple_(here_at, here_id)
 
     def neighbour(kind: str, visible_at, after: bool):
@@ -81,10 +155,9 @@ def _surroundings_sql():
     no_post_columns = (cast(null(), String), cast(null(), Post.published_at.type),
                        cast(null(), Post.created_at.type))  # fmt: skip
 
-    both = union_all(
+    return union_all(
         select(neighbour(PREVIOUS, here_at, after=False)),
-        select(neighbour(NEXT, bindparam("now"), after=True)),
+        select(neighbour(NEXT, bindparam("now", type_=Post.published_at.type), after=True)),
         post_term_rows(CATEGORY, here_id, *no_post_columns),
         post_term_rows(TAG, here_id, *no_post_columns),
     ).subquery("post_surroundings")
-    return select(both).order_by(both.c.kind, both.c.name)

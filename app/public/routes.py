@@ -28,7 +28,7 @@ from app.content.permissions import can
 from app.content.protection import is_locked, unlock
 from app.content.publishing import translations_of
 from app.content.settings import get_setting
-from app.content.surroundings import surroundings
+from app.content.surroundings import Surroundings, post_and_surroundings, surroundings
 from app.content.taxonomy import category_outline
 from app.content.visibility import (
     archive_is_public,
@@ -171,7 +171,7 @@ def month_archive(year: int, month: int):
 
 @bp.route("/<int:year>/<month>/<day>/<slug>/")
 def post_detail(year: int, month: str, day: str, slug: str):
-    post = db.session.scalar(_post_by_slug(), {"slug": slug})
+    post, around = post_and_surroundings(_post_by_slug(), slug)
     if post is None:
         abort(404)
     is_public = post_is_public(post)
@@ -180,7 +180,7 @@ def post_detail(year: int, month: str, day: str, slug: str):
     local = to_site_time(post.published_at or post.created_at, get_setting("site_timezone"))
     if (year, month, day) != (local.year, f"{local.month:02d}", f"{local.day:02d}"):
         return redirect(post_url(post), code=301)
-    return _render_post(post, is_public)
+    return _render_post(post, is_public, around=around)
 
 
 @lru_cache(maxsize=1)
@@ -198,8 +198,17 @@ def _post_by_slug():
     )
 
 
-def _render_post(post: Post, is_public: bool, password_error: str = "", status: int = 200):
-    around = surroundings(post, neighbours=is_public)
+def _render_post(
+    post: Post,
+    is_public: bool,
+    password_error: str = "",
+    status: int = 200,
+    around: Surroundings | None = None,
+):
+    if around is None:
+        around = surroundings(post, neighbours=is_public)
+    elif not is_public:  # a preview: no neighbours
+        around = Surroundings(around.categories, around.tags)
     locked = is_locked(post, session, current_app.config["SECRET_KEY"])
     response = make_response(
         render_template(
