@@ -52,10 +52,16 @@ def surroundings(post: Post, *, neighbours: bool, now: datetime | None = None) -
     if not neighbours:
         categories, tags = post_terms(post.id)
         return Surroundings(categories, tags)
-    found = Surroundings()
     parameters = {"here_at": post.published_at, "here_id": post.id, "now": now or utcnow()}
     # Plain rows: run on the connection (Session.execute adds ~100 µs of ORM setup).
-    for kind, *row in db.session.connection().execute(_surroundings_sql(), parameters):
+    return _gathered(db.session.connection().execute(_surroundings_sql(), parameters))
+
+
+def _gathered(rows) -> Surroundings:
+    """Surroundings from rows (kind, id, name or title, slug, language, published_at,
+    created_at), the shape of :func:`_surroundings_union`."""
+    found = Surroundings()
+    for kind, *row in rows:
         if kind == CATEGORY:
             found.categories.append(TermLink(*row[:3]))
         elif kind == TAG:
@@ -83,17 +89,9 @@ def post_and_surroundings(
     row = db.session.execute(_with_surroundings(post_statement), parameters).first()
     if row is None:
         return None, None
-    found = Surroundings()
-    for kind, *values in row.around or ():
-        if kind in (CATEGORY, TAG):
-            (found.categories if kind == CATEGORY else found.tags).append(TermLink(*values[:3]))
-        else:
-            link = PostLink(*values[:4], *(_utc(v) for v in values[4:]))
-            if kind == PREVIOUS:
-                found.previous = link
-            else:
-                found.next = link
-    return row[0], found
+    # JSON has no timestamps: the two dates come as text.
+    rows = (values[:5] + [_utc(v) for v in values[5:]] for values in row.around or ())
+    return row[0], _gathered(rows)
 
 
 def _utc(value: str | None) -> datetime | None:
