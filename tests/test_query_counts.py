@@ -157,6 +157,28 @@ def _post_page_queries(app) -> None:
     assert "Report 0" in page.text and "Report 2" in page.text
 
 
+def test_the_home_page_reads_its_cards_and_headlines_together(app_factory):
+    app = app_factory(PAGE_CACHE=False)  # what a page costs when it is rendered
+    with app.app_context():
+        author = make_user()
+        section = make_category("Campaigns")
+        for n in range(4):
+            make_post(author, title=f"Report {n}", category_ids=[section.id], sticky=n == 0)
+        save_settings({"featured_categories": [section.id]})
+        db.session.commit()
+        _queries_for(app, "/")  # the site chrome, kept per site state, is read once
+        with count_queries(app) as statements:
+            html = app.test_client().get("/").text
+        postgres = db.engine.dialect.name == "postgresql"
+    # The newest posts, the pinned ones, the featured blocks with their authors and pictures;
+    # the headline strip on SQLite in a statement of its own, on PostgreSQL in the same one
+    # (a round trip less).
+    assert len(statements) == (1 if postgres else 2), statements
+    strip = html[html.index('id="headlines-heading"') : html.index("</section>")]
+    assert [f"Report {n}" in strip for n in range(4)] == [True] * 4
+    assert 'aria-labelledby="pinned-heading"' in html and 'aria-label="Featured sections"' in html
+
+
 # Columns no list shows: the article, what only the post page's head or the editor reads,
 # and a picture's descriptive fields (caption, credit, file name).
 NEVER_IN_LISTS = (

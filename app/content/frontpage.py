@@ -1,11 +1,13 @@
 """What the home page shows: headlines, pinned posts, the newest posts and the newest post of
 each featured category.
 
-Two queries, whatever the size of the site. The headline strip reads plain rows (six columns),
-not posts with their authors and pictures. Everything else on the first page is one statement
-(``first_page``): a ``UNION ALL`` of post ids, each part walking its own index, joined once to
-the posts for their cards. The statements are built once per shape (set of featured
-categories) and reused with new parameters: building them cost more than running them.
+The first page is one statement on PostgreSQL and two on SQLite, whatever the size of the
+site. The cards are one ``UNION ALL`` of post ids (``first_page``), each part walking its own
+index, joined once to the posts for their cards. The headline strip reads plain rows (six
+columns), not posts with their authors and pictures: on SQLite a statement of its own, on
+PostgreSQL one more member of that union carrying them as a JSON array (a round trip there costs
+more than the statement). The statements are built once per shape (set of featured categories)
+and reused with new parameters: building them cost more than running them.
 """
 
 from __future__ import annotations
@@ -15,10 +17,30 @@ from dataclasses import dataclass
 from datetime import datetime
 from functools import lru_cache
 
-from sqlalchemy import Integer, bindparam, cast, false, func, literal, null, select, true, union_all
+from sqlalchemy import (
+    JSON,
+    Integer,
+    bindparam,
+    cast,
+    false,
+    func,
+    literal,
+    null,
+    select,
+    true,
+    union_all,
+)
+from sqlalchemy.dialects.postgresql import aggregate_order_by
 
 from app.content import listing
-from app.content.listing import PostLink, Window, card_options, in_categories, link_columns
+from app.content.listing import (
+    PostLink,
+    Window,
+    card_options,
+    in_categories,
+    json_timestamp,
+    link_columns,
+)
 from app.content.taxonomy import CategoryRef, descendant_ids
 from app.content.visibility import public_post_clauses
 from app.extensions import db
@@ -43,6 +65,14 @@ def _headlines_sql():
     )
 
 
+def _headlines_json():
+    """The headline strip as one JSON value: an array of :class:`PostLink` rows, newest first."""
+    strip = _headlines_sql().subquery("strip")
+    row = func.json_build_array(*strip.c)
+    newest = aggregate_order_by(row, strip.c.published_at.desc(), strip.c.id.desc())
+    return select(func.json_agg(newest)).scalar_subquery()
+
+
 @dataclass
 class FirstPage:
     """What the home page's first page shows besides the headline strip."""
@@ -50,6 +80,7 @@ class FirstPage:
     recent: Window  # the newest posts, pinned ones aside
     pinned: list[Post]
     featured: list[tuple[CategoryRef, Post]]
+    headlines: list[PostLink]  # the headline strip: the newest public posts, pinned or not
 
 
 def first_page(
@@ -58,23 +89,34 @@ def first_page(
     categories: Sequence[CategoryRef],
     language: str | None = None,
     now: datetime | None = None,
+    headlines: int = 20,
 ) -> FirstPage:
-    """The home page's first page in one statement: its newest posts (pinned ones aside, in
-    ``language`` when given), the pinned posts (newest ``MAX_PINNED``), and for each featured
-    category (in the admins' order) its newest public post, sub-categories included, leaving
-    out the top story, which is already shown above.
+    """The home page's first page: its newest posts (pinned ones aside, in ``language`` when
+    given), the pinned posts (newest ``MAX_PINNED``), for each featured category (in the
+    admins' order) its newest public post, sub-categories included, leaving out the top story,
+    which is already shown above, and the ``headlines`` newest public posts as plain rows.
 
     Each part is a member of a ``UNION ALL`` of post ids that walks its own index, and the
-    cards are read once for all of them: one round trip instead of three."""
+    cards are read once for all of them: one round trip instead of three. On PostgreSQL the
+    headline strip is one more member (a JSON array), on SQLite a statement of its own."""
     wanted, shape = _featured_shape(tuple(featured_category_ids), tuple(categories))
-    parameters = {
-        "now": now or utcnow(),
-        "recent_limit": per_page + 1,
-        "pinned_limit": MAX_PINNED,
-    }
+    now = now or utcnow()
+    parameters = {"now": now, "recent_limit": per_page + 1, "pinned_limit": MAX_PINNED}
     if language:
         parameters["language"] = language
-    rows = db.session.execute(_first_page_sql(shape, bool(language)), parameters).all()
+    folded = db.session.get_bind().dialect.name == "postgresql"
+    if folded:
+        parameters["limit"] = headlines
+    rows = db.session.execute(_first_page_sql(shape, bool(language), folded), parameters).all()
+    if folded:
+        carrier = next(row for row in rows if row.slot == HEADLINES)
+        # An outer join: a featured category without a post is a row without one too.
+        rows = [row for row in rows if row.Post is not None]
+        # JSON has no timestamps: the two dates come as text.
+        strip = [PostLink(*values[:4], *map(json_timestamp, values[4:]))
+                 for values in carrier.headlines or ()]  # fmt: skip
+    else:
+        strip = headline_posts(headlines, now)
     # Newest first within each part (sorted here: an ORDER BY over the union would sort).
     rows.sort(key=lambda row: (row.slot, -row.Post.published_at.timestamp(), -row.Post.id))
     recent = [row.Post for row in rows if row.slot == RECENT]
@@ -83,10 +125,11 @@ def first_page(
         recent=listing.window(recent, 1, per_page),
         pinned=[row.Post for row in rows if row.slot == PINNED],
         featured=[(category, newest[category.id]) for category in wanted if category.id in newest],
+        headlines=strip,
     )
 
 
-RECENT, PINNED, FEATURED = 0, 1, 2
+RECENT, PINNED, FEATURED, HEADLINES = 0, 1, 2, 3
 
 
 @lru_cache(maxsize=8)
@@ -106,10 +149,14 @@ def _featured_shape(
 
 
 @lru_cache(maxsize=32)
-def _first_page_sql(shape: tuple[tuple[int, tuple[int, ...]], ...], by_language: bool):
+def _first_page_sql(
+    shape: tuple[tuple[int, tuple[int, ...]], ...], by_language: bool, with_headlines: bool
+):
     """Rows (slot, category id, post) for :func:`first_page`. ``shape``: each featured
     category with its ids and its sub-categories' ids. Parameters ``now``, ``recent_limit``,
-    ``pinned_limit`` and, ``by_language``, ``language``."""
+    ``pinned_limit``; ``by_language``: ``language``. ``with_headlines`` (PostgreSQL): one more
+    row, of slot ``HEADLINES`` and no post, whose ``headlines`` column holds the ``limit``
+    newest public posts (``_headlines_json``); the other rows' is NULL."""
     public = public_post_clauses(bindparam("now"))
     newest = (Post.published_at.desc(), Post.id.desc())
     unpinned = [*public, Post.sticky == false()]
@@ -117,6 +164,8 @@ def _first_page_sql(shape: tuple[tuple[int, tuple[int, ...]], ...], by_language:
         unpinned.append(Post.language == bindparam("language"))
     pinned = [*public, Post.sticky == true()]
     no_category = cast(null(), Integer)
+    # The headline strip's column, empty but on its own row (PostgreSQL only).
+    no_strip = (cast(null(), JSON).label("headlines"),) if with_headlines else ()
     recent_ids = (
         select(Post.id).where(*unpinned).order_by(*newest).limit(bindparam("recent_limit"))
     ).subquery("recent")
@@ -125,9 +174,12 @@ def _first_page_sql(shape: tuple[tuple[int, tuple[int, ...]], ...], by_language:
     ).subquery("pinned")
     members = [
         select(literal(RECENT).label("slot"), no_category.label("category_id"),
-               recent_ids.c.id.label("post_id")),
-        select(literal(PINNED), no_category, pinned_ids.c.id),
+               recent_ids.c.id.label("post_id"), *no_strip),
+        select(literal(PINNED), no_category, pinned_ids.c.id, *no_strip),
     ]  # fmt: skip
+    if with_headlines:
+        members.append(select(literal(HEADLINES), no_category, cast(null(), Integer),
+                              _headlines_json()))  # fmt: skip
     if shape:
         top = func.coalesce(
             select(Post.id).where(*pinned).order_by(*newest).limit(1).scalar_subquery(),
@@ -141,10 +193,16 @@ def _first_page_sql(shape: tuple[tuple[int, tuple[int, ...]], ...], by_language:
                 .limit(1)
                 .scalar_subquery()
             )
-            members.append(select(literal(FEATURED), literal(category_id), newest_id))
+            members.append(select(literal(FEATURED), literal(category_id), newest_id, *no_strip))
     slots = union_all(*members).subquery("slots")
+    if not with_headlines:
+        return (
+            select(slots.c.slot, slots.c.category_id, Post)
+            .join(Post, Post.id == slots.c.post_id)
+            .options(*card_options())
+        )
     return (
-        select(slots.c.slot, slots.c.category_id, Post)
-        .join(Post, Post.id == slots.c.post_id)
+        select(slots.c.slot, slots.c.category_id, slots.c.headlines, Post)
+        .outerjoin(Post, Post.id == slots.c.post_id)
         .options(*card_options())
     )

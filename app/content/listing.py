@@ -22,7 +22,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import UTC, datetime
 from functools import lru_cache
 from math import ceil
 from typing import NamedTuple
@@ -49,6 +49,12 @@ class PostLink(NamedTuple):
     language: str
     published_at: datetime | None
     created_at: datetime
+
+
+def json_timestamp(value: str | None) -> datetime | None:
+    """A timestamp read through JSON (naive UTC text, as stored) as the aware datetime
+    ``UTCDateTime`` hands out."""
+    return datetime.fromisoformat(value).replace(tzinfo=UTC) if value else None
 
 
 def link_columns() -> tuple:

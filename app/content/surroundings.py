@@ -12,7 +12,7 @@ On PostgreSQL that statement is folded into the post's own, as a JSON column
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
+from datetime import datetime
 from functools import lru_cache
 
 from sqlalchemy import (
@@ -29,7 +29,7 @@ from sqlalchemy import (
 )
 from sqlalchemy.dialects.postgresql import aggregate_order_by
 
-from app.content.listing import PostLink
+from app.content.listing import PostLink, json_timestamp
 from app.content.taxonomy import TermLink, post_term_rows, post_terms
 from app.content.visibility import public_post_clauses
 from app.extensions import db
@@ -90,13 +90,8 @@ def post_and_surroundings(
     if row is None:
         return None, None
     # JSON has no timestamps: the two dates come as text.
-    rows = (values[:5] + [_utc(v) for v in values[5:]] for values in row.around or ())
+    rows = (values[:5] + [json_timestamp(v) for v in values[5:]] for values in row.around or ())
     return row[0], _gathered(rows)
-
-
-def _utc(value: str | None) -> datetime | None:
-    """A JSON timestamp (naive UTC, as stored) as the aware datetime UTCDateTime hands out."""
-    return datetime.fromisoformat(value).replace(tzinfo=UTC) if value else None
 
 
 @lru_cache(maxsize=4)

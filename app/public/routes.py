@@ -95,7 +95,7 @@ def home():
         pagination=first.recent,
         posts=first.recent.items,
         lang=lang,
-        headlines=frontpage.headline_posts(20),
+        headlines=first.headlines,
         pinned=first.pinned,
         featured=first.featured,
     )
