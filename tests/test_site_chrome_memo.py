@@ -12,8 +12,8 @@ import pytest
 from app.content.pages import PageDraft, save_page
 from app.extensions import db
 from app.models import MenuItem, Page
-from tests.conftest import count_queries
-from tests.factories import SETUP, add_to_menu, make_page, make_post, make_user
+from tests.conftest import card_titles, count_queries, login, post_form
+from tests.factories import SETUP, add_to_menu, make_category, make_page, make_post, make_user
 
 
 @pytest.fixture
@@ -87,3 +87,34 @@ def test_scheduled_post_enters_the_archive_list_when_its_time_comes(uncached, mo
     for module in ("app.caching.generation", "app.content.archives", "app.content.visibility"):
         monkeypatch.setattr(f"{module}.utcnow", lambda: later)
     assert month in _footer(client.get("/").text)
+
+
+def test_a_category_archive_follows_its_category_on_the_next_view(uncached):
+    """A category archive finds its category in the outline kept per site state: no query for
+    it between changes, and an edit in the admin shows on the next view."""
+    visitor = uncached.test_client()
+    reports = make_category("Reports", description="What we found.")
+    make_post(make_user(), title="Harbour survey", category_ids=[reports.id])
+    assert "What we found." in visitor.get("/category/reports/").text
+    with count_queries(uncached) as statements:
+        page = visitor.get("/category/reports/")
+    assert card_titles(page.text) == ["Harbour survey"]
+    assert not [s for s in statements if "FROM categories" in s], statements
+
+    editor = uncached.test_client()
+    make_user("editor", email="editor@example.org")
+    login(editor, "editor@example.org")
+    changes = {"name": "Research", "slug": "research", "parent": "",
+               "description": "Studies and surveys."}  # fmt: skip
+    assert post_form(editor, f"/admin/categories/{reports.id}/edit", changes).status_code == 302
+    assert visitor.get("/category/reports/").status_code == 404
+    page = visitor.get("/category/research/")
+    assert "Studies and surveys." in page.text and "What we found." not in page.text
+    assert card_titles(page.text) == ["Harbour survey"]
+
+    annual = make_category("Annual", parent=db.session.get(type(reports), reports.id))
+    make_post(make_user(), title="Annual report", category_ids=[annual.id])
+    assert card_titles(visitor.get("/category/research/").text) == [
+        "Annual report",
+        "Harbour survey",
+    ]

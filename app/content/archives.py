@@ -40,7 +40,7 @@ from app.content import archive_counts
 from app.content.dates import MAX_YEAR, MIN_YEAR, from_site_time
 from app.content.listing import PUBLISHED, card_options
 from app.content.settings import get_setting
-from app.content.taxonomy import category_outline, descendant_ids
+from app.content.taxonomy import CategoryRef, category_by_slug, category_outline, descendant_ids
 from app.content.visibility import (
     public_link_clauses,
     public_post_clauses,
@@ -49,7 +49,6 @@ from app.content.visibility import (
 )
 from app.extensions import db, listen_once
 from app.models import (
-    Category,
     Post,
     Tag,
     User,
@@ -238,14 +237,14 @@ def _as_years(rows) -> list[ArchiveYear]:
 Listing = Callable[..., Select]
 
 
-def find_archive(kind: str, slug: str) -> tuple[Category | Tag | User, Listing] | None:
+def find_archive(kind: str, slug: str) -> tuple[CategoryRef | Tag | User, Listing] | None:
     """The category, tag or author ``slug`` and its :data:`Listing` (for its page and its
     feed): a category's includes its sub-categories. None: there is no such archive."""
     if kind == "category":
-        category = db.session.scalar(_by_slug(Category), {"slug": slug})
+        # The category and its tree from the outline kept per site state: no query.
+        category = category_by_slug(slug)
         if category is None:
             return None
-        # The tree from the outline kept per site state, not a load of every category.
         ids = sorted({category.id} | descendant_ids(category.id, category_outline()))
         return category, partial(term_posts, post_categories, post_categories.c.category_id, ids)
     if kind == "tag":
@@ -360,7 +359,7 @@ def _build_term_posts(
     return query.where(*public_post_clauses(now), *conditions)
 
 
-def archive_posts(kind: str, slug: str) -> tuple[Category | Tag | User, Listing] | None:
+def archive_posts(kind: str, slug: str) -> tuple[CategoryRef | Tag | User, Listing] | None:
     """The archive's subject and its public posts, newest first, as cards (see
     :func:`find_archive`): ``listing(depth, *conditions)``, which ``listing.paginate`` calls."""
     found = find_archive(kind, slug)

@@ -76,21 +76,34 @@ def all_categories() -> list[Category]:
 
 
 class CategoryRef(NamedTuple):
-    """What public pages need of a category to find it, link to it and walk its tree."""
+    """What public pages need of a category to find it, link to it, walk its tree and head its
+    archive."""
 
     id: int
     parent_id: int | None
     name: str
     slug: str
+    description: str = ""
 
 
 def category_outline() -> list[CategoryRef]:
     """Every category as plain rows, read once per site state and worker (public pages: the
-    featured blocks, the search filter). Unordered, like :func:`category_rows`."""
+    featured blocks, the search filter, the category archives). Unordered, like
+    :func:`category_rows`."""
     return per_site_state(
         "category_outline",
-        lambda: [CategoryRef(c.id, c.parent_id, c.name, c.slug) for c in category_rows()],
+        lambda: [
+            CategoryRef(c.id, c.parent_id, c.name, c.slug, c.description or "")
+            for c in category_rows()
+        ],
     )
+
+
+def category_by_slug(slug: str) -> CategoryRef | None:
+    """The category ``slug`` from the outline: no query between site changes (every change to
+    a category is one)."""
+    found = per_site_state("category_by_slug", lambda: {c.slug: c for c in category_outline()})
+    return found.get(slug)
 
 
 class TermLink(NamedTuple):
