@@ -353,6 +353,41 @@ def test_title_hits_first_then_relevance_then_newest(app, writer, backend):
         assert titles_of("kelp") == ["Kelp", "Kelp forests", "Newer", "Dense", "Older"]
 
 
+def test_title_matches_fill_pages_within_the_filters_then_the_others_follow(app, writer):
+    """Title matches come first, newest first; while they are enough for a page they fill it
+    on their own (SQLite then stops walking the index early), the filters still hold (newer
+    title matches outside the category are not listed), and the page where they run out goes
+    on with the other matches."""
+    reports = make_category("Reports")
+    day = datetime(2021, 3, 1, tzinfo=UTC)
+    for n in range(5):
+        make_post(writer, title=f"Kelp report {n}", body="Findings.", category_ids=[reports.id],
+                  published_at=day + timedelta(days=n))  # fmt: skip
+    for n in range(5):
+        make_post(writer, title=f"Kelp news {n}", body="Findings.",
+                  published_at=day + timedelta(days=10 + n))  # fmt: skip
+    for n in range(3):
+        make_post(writer, title=f"Field notes {n}", body="Findings on kelp.",
+                  category_ids=[reports.id], published_at=day + timedelta(days=20 + n))  # fmt: skip
+    in_reports = search.SearchFilters(category_ids=[reports.id])
+    pages = [titles_of("kelp", filters=in_reports, page=n, per_page=2) for n in (1, 2, 3, 4)]
+    assert pages == [
+        ["Kelp report 4", "Kelp report 3"],
+        ["Kelp report 2", "Kelp report 1"],
+        ["Kelp report 0", "Field notes 2"],
+        ["Field notes 1", "Field notes 0"],
+    ]
+    assert search.search("kelp", filters=in_reports, page=3, per_page=2).has_next
+    assert not search.search("kelp", filters=in_reports, page=4, per_page=2).has_next
+    newest_titles = [f"Kelp news {n}" for n in range(4, -1, -1)]
+    assert titles_of("kelp", per_page=5) == newest_titles
+    assert titles_of("kelp", per_page=20)[10:] == [
+        "Field notes 2",
+        "Field notes 1",
+        "Field notes 0",
+    ]
+
+
 def test_beyond_the_candidate_bound(app, writer, monkeypatch):
     """Both databases rank only the newest CANDIDATES matches (the date decides, not the order
     of writing), so an older match is never listed, however well it ranks."""

@@ -117,7 +117,7 @@ CONFIGS = {
 
 # SQLite ranks as WordPress does: matches in the title first, then the others; newest first
 # within each (see _sqlite_rows).
-FTS_TIERS = (("title",),)
+FTS_FIRST_COLUMNS = ("title",)
 
 
 def config_for(language: str | None) -> str:
@@ -827,9 +827,12 @@ def _sqlite_rows(parsed, source, conditions, columns, staff, now, page, per_page
 
     FTS5 walks the match lists in rowid order, newest first (see document_key), and stops at
     the newest CANDIDATES matches; scheduled posts and drafts, keyed after now, are skipped in
-    the lists. Those are ranked in tiers (FTS_TIERS: title matches first), each found by one
-    more walk over the same stretch of keys. (bm25 was not used: it counts every document that
-    holds each word or phrase of the query, a pass over the whole index for a common word.)
+    the lists. Those are ranked in two groups, matches in the title first (FTS_FIRST_COLUMNS),
+    newest first within each: the title matches are found by one more walk over the same
+    stretch of keys, which stops once it has as many as the page needs (when titles match,
+    that is a few documents instead of the stretch's 500). (bm25 was not used: it counts every
+    document that holds each word or phrase of the query, a pass over the whole index for a
+    common word.)
     """
     doc = search_documents.c
     fts = table("search_fts", column("rowid"))
@@ -849,16 +852,23 @@ def _sqlite_rows(parsed, source, conditions, columns, staff, now, page, per_page
     if not newest:
         return []
     stretch = fts.c.rowid.between(newest[-1], newest[0])
-    tiers = [
-        set(
-            db.session.scalars(
-                select(fts.c.rowid).where(matches(_sqlite_match(parsed, columns_)), stretch)
-            )
+    needed = page * per_page + 1
+    # The same filters as the candidates: this walk's rows are the page itself when it stops.
+    first = list(
+        db.session.scalars(
+            select(fts.c.rowid)
+            .select_from(fts.join(source, fts.c.rowid == doc.id))
+            .where(matches(_sqlite_match(parsed, FTS_FIRST_COLUMNS)), *conditions, stretch)
+            .order_by(fts.c.rowid.desc())
+            .limit(needed)
         )
-        for columns_ in FTS_TIERS
-    ]
-    ranked = sorted(newest, key=lambda key: [key not in tier for tier in tiers])  # stable
-    wanted = ranked[(page - 1) * per_page : page * per_page + 1]
+    )
+    if len(first) == needed:  # the page and the one after it start within the title matches
+        ranked = first
+    else:  # every title match of the stretch: they go first, then the others (stable sort)
+        in_title = set(first)
+        ranked = sorted(newest, key=lambda key: key not in in_title)
+    wanted = ranked[(page - 1) * per_page : needed]
     if not wanted:
         return []
     by_id = {
