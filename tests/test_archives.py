@@ -7,7 +7,7 @@ from zoneinfo import ZoneInfo
 
 from app.extensions import db
 from app.models import PostStatus
-from tests.conftest import card_titles
+from tests.conftest import card_titles, count_queries
 from tests.factories import SETUP, make_category, make_post, make_user
 
 DAY = timedelta(days=1)
@@ -65,6 +65,21 @@ def test_author_archive_shows_bio_and_only_their_posts(client):
     assert "Maryam coordinates the families&#39; network." in html
     post_page = client.get("/2023/03/01/her-report/").text
     assert 'href="/author/maryam-rahimi/"' in post_page
+
+
+def test_an_author_page_never_reads_the_account_secrets(app, client):
+    """A public page loads the author's public name, address and bio, not the account's
+    e-mail, password hash or second-factor secret (for the archive and its feeds)."""
+    author = make_user(name="Maryam Rahimi", email="maryam@example.org")
+    make_post(author, title="Her report", published_at=START)
+    for url in ("/author/maryam-rahimi/", "/author/maryam-rahimi/feed/"):
+        with count_queries(app) as statements:
+            response = client.get(url)
+        assert response.status_code == 200 and "Her report" in response.text
+        read = " ".join(s.split("FROM", 1)[0] for s in statements)  # what each selects
+        assert "users.display_name" in read
+        for secret in ("users.email", "users.password_hash", "users.totp_secret"):
+            assert secret not in read, (url, secret)
 
 
 def test_year_and_month_archives_follow_the_site_calendar(app_factory):

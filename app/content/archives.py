@@ -34,6 +34,7 @@ from sqlalchemy import (
     union_all,
 )
 from sqlalchemy.engine import Engine
+from sqlalchemy.orm import load_only
 
 from app.caching.fragments import per_site_state
 from app.content import archive_counts
@@ -253,7 +254,7 @@ def find_archive(kind: str, slug: str) -> tuple[CategoryRef | Tag | User, Listin
             return None
         return tag, partial(term_posts, post_tags, post_tags.c.tag_id, [tag.id])
     if kind == "author":
-        author = db.session.scalar(_by_slug(User), {"slug": slug})
+        author = db.session.scalar(_author_by_slug(), {"slug": slug})
         if author is None:
             return None
 
@@ -269,9 +270,20 @@ def find_archive(kind: str, slug: str) -> tuple[CategoryRef | Tag | User, Listin
 # building them cost more than running them.
 
 
-@lru_cache(maxsize=3)
+@lru_cache(maxsize=2)
 def _by_slug(model: type) -> Select:
     return select(model).where(model.slug == bindparam("slug"))
+
+
+@lru_cache(maxsize=1)
+def _author_by_slug() -> Select:
+    """An author as a public page shows them: never the account's e-mail, password hash or
+    second-factor secret (any other column is loaded on first use, as for a deferred one)."""
+    return (
+        select(User)
+        .where(User.slug == bindparam("slug"))
+        .options(load_only(User.id, User.display_name, User.slug, User.bio))
+    )
 
 
 @lru_cache(maxsize=1)
