@@ -388,6 +388,16 @@ def test_title_matches_fill_pages_within_the_filters_then_the_others_follow(app,
     ]
 
 
+def test_an_excluded_word_keeps_a_title_match_off_every_page(app, writer):
+    day = datetime(2021, 3, 1, tzinfo=UTC)
+    for n in range(3):
+        make_post(writer, title=f"Kelp {n}", body="Kelp farming." if n == 1 else "Notes.",
+                  published_at=day + timedelta(days=n))  # fmt: skip
+    assert titles_of("kelp -farming", per_page=1) == ["Kelp 2"]
+    assert titles_of("kelp -farming", page=2, per_page=1) == ["Kelp 0"]
+    assert titles_of("kelp -farming") == ["Kelp 2", "Kelp 0"]
+
+
 def test_beyond_the_candidate_bound(app, writer, monkeypatch):
     """Both databases rank only the newest CANDIDATES matches (the date decides, not the order
     of writing), so an older match is never listed, however well it ranks."""

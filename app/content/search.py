@@ -577,11 +577,11 @@ class SearchResults:
 
 def _sqlite_match(parsed: ParsedQuery, columns: Sequence[str] = ()) -> str:
     """An FTS5 expression built only from quoted strings of letters and digits; with
-    ``columns``, every word and phrase in those columns (exclusions left out)."""
+    ``columns``, every word and phrase in those columns (excluded words in none)."""
     positive = [f'"{w}"' for w in parsed.words] + [f'"{" ".join(p)}"' for p in parsed.phrases]
     expression = "(" + " AND ".join(positive) + ")"
     if columns:
-        return "{" + " ".join(columns) + "} : " + expression
+        expression = "{" + " ".join(columns) + "} : " + expression
     for word in parsed.excluded:
         expression += f' NOT "{word}"'
     return expression
