@@ -4,7 +4,10 @@ For each database (SQLite; PostgreSQL when ``BENCH_POSTGRES_URL`` is set), each 
 ``BENCH_POSTS`` and the page cache off and on, it fills the database with the bulk generator
 (bench/generate.py), starts gunicorn (gunicorn.conf.py, 2 sync workers) on a free loopback
 port, and runs wrk against each kind of page. The bare Flask app (bench/hello.py) runs under
-the same gunicorn settings in the same run; every figure is also given as a ratio to it.
+the same gunicorn settings in the same run, before and after each group of pages (a database,
+a size, the cache off or on); every figure is also given as a ratio to the mean of the two
+hello runs around its group, so that a machine whose speed drifts during a run (a shared VM)
+moves the page and its yardstick together.
 
 Settings (environment):
     BENCH_POSTS="10000"          site sizes, comma-separated (e.g. "10000,1000000")
@@ -229,22 +232,35 @@ def populate(database_url: str, posts: int, folder: Path) -> float:
     return seconds
 
 
-def table(rows: list[tuple], hello: Result) -> str:
+def table(rows: list[tuple], hellos: list[Result]) -> str:
+    """The Markdown table. ``rows``: (database, posts, cache, result, hello req/s for its group)."""
+    runs = ", ".join(f"{h.requests_per_second:,.0f}" for h in hellos)
     lines = [
-        f"bare Flask hello: {hello.requests_per_second:,.0f} req/s, p50 {hello.p50_ms:.2f} ms, "
-        f"p99 {hello.p99_ms:.2f} ms",
+        f"bare Flask hello, before and after each group: {runs} req/s; "
+        f"p99 {min(h.p99_ms for h in hellos):.2f}-{max(h.p99_ms for h in hellos):.2f} ms",
         "",
-        "| database | posts | cache | page | req/s | p50 ms | p99 ms | × hello | errors |",
-        "|---|---:|---|---|---:|---:|---:|---:|---:|",
+        "| database | posts | cache | page | req/s | p50 ms | p99 ms | hello req/s | × hello "
+        "| errors |",
+        "|---|---:|---|---|---:|---:|---:|---:|---:|---:|",
     ]
-    for database, posts, cache, result in rows:
-        ratio = result.requests_per_second / hello.requests_per_second
+    for database, posts, cache, result, hello in rows:
         lines.append(
             f"| {database} | {posts:,} | {cache} | {result.label} | "
             f"{result.requests_per_second:,.0f} | {result.p50_ms:.2f} | {result.p99_ms:.2f} | "
-            f"{ratio:.2f} | {result.errors} |"
+            f"{hello:,.0f} | {result.requests_per_second / hello:.2f} | {result.errors} |"
         )
     return "\n".join(lines)
+
+
+def measure_hello(wrk: str) -> Result:
+    """The bare Flask app under the same gunicorn settings: the yardstick."""
+    server = Server("hello:app", {}, chdir=ROOT / "bench")
+    try:
+        hello = run_wrk(wrk, "hello", server.url + "/")
+    finally:
+        server.stop()
+    print(f"bare Flask hello: {hello.requests_per_second:,.0f} req/s", flush=True)
+    return hello
 
 
 def main() -> None:
@@ -257,12 +273,7 @@ def main() -> None:
     print(f"machine: {os.cpu_count()} cores, load average {load[0]:.1f} before the run; "
           f"wrk -t{THREADS} -c{CONNECTIONS} -d{SECONDS}s; gunicorn -w {WORKERS} (sync)",
           flush=True)  # fmt: skip
-    hello_server = Server("hello:app", {}, chdir=ROOT / "bench")
-    try:
-        hello = run_wrk(wrk, "hello", hello_server.url + "/")
-    finally:
-        hello_server.stop()
-    print(f"bare Flask hello: {hello.requests_per_second:,.0f} req/s", flush=True)
+    hellos = [measure_hello(wrk)]
     rows: list[tuple] = []
     rss: list[float] = []
     with tempfile.TemporaryDirectory() as tmp:
@@ -291,11 +302,12 @@ def main() -> None:
                         "BROADSIDE_ENV": "development",
                     }
                     server = Server("wsgi:app", env)
+                    group = []
                     try:
                         warm_up(wrk, server.url, targets)
                         for label, path in targets:
                             result = run_wrk(wrk, label, server.url + path)
-                            rows.append((database, posts, cache, result))
+                            group.append(result)
                             print(f"  {database} {posts:,} cache {cache}: {label:<20}"
                                   f"{result.requests_per_second:>9,.0f} req/s  "
                                   f"p50 {result.p50_ms:6.2f} ms  p99 {result.p99_ms:6.2f} ms",
@@ -303,7 +315,10 @@ def main() -> None:
                         rss.extend(server.worker_rss_mb())
                     finally:
                         server.stop()
-    report = table(rows, hello)
+                    hellos.append(measure_hello(wrk))
+                    around = (hellos[-2].requests_per_second + hellos[-1].requests_per_second) / 2
+                    rows.extend((database, posts, cache, result, around) for result in group)
+    report = table(rows, hellos)
     if rss:
         report += f"\n\nworker RSS after the runs: max {max(rss):.0f} MB"
     print("\n" + report)
