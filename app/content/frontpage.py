@@ -37,6 +37,7 @@ from app.content.listing import (
     PostLink,
     Window,
     card_options,
+    fold_statements,
     in_categories,
     json_timestamp,
     link_columns,
@@ -104,7 +105,7 @@ def first_page(
     parameters = {"now": now, "recent_limit": per_page + 1, "pinned_limit": MAX_PINNED}
     if language:
         parameters["language"] = language
-    folded = db.session.get_bind().dialect.name == "postgresql"
+    folded = fold_statements()
     if folded:
         parameters["limit"] = headlines
     rows = db.session.execute(_first_page_sql(shape, bool(language), folded), parameters).all()

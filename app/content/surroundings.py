@@ -29,7 +29,7 @@ from sqlalchemy import (
 )
 from sqlalchemy.dialects.postgresql import aggregate_order_by
 
-from app.content.listing import PostLink, json_timestamp
+from app.content.listing import PostLink, fold_statements, json_timestamp
 from app.content.taxonomy import TermLink, post_term_rows, post_terms
 from app.content.visibility import public_post_clauses
 from app.extensions import db
@@ -78,12 +78,8 @@ def post_and_surroundings(
 ) -> tuple[Post | None, Surroundings | None]:
     """The post ``post_statement`` finds by its ``slug`` parameter and, on PostgreSQL, its
     surroundings (as :func:`surroundings` with neighbours) read by the same statement, as a
-    JSON column; None for them on SQLite, where a second statement costs no round trip.
-
-    On PostgreSQL a statement inside a request costs far more than its execution: on a
-    2-core machine shared with the database, ~1 ms for one the server runs in 0.25 ms (waking
-    its process, cold caches), so the post page reads everything in one."""
-    if db.session.get_bind().dialect.name != "postgresql":
+    JSON column; None for them on SQLite (see :func:`listing.fold_statements`)."""
+    if not fold_statements():
         return db.session.scalar(post_statement, {"slug": slug}), None
     parameters = {"slug": slug, "now": now or utcnow()}
     row = db.session.execute(_with_surroundings(post_statement), parameters).first()
