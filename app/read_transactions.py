@@ -81,7 +81,9 @@ def init_read_transactions(app: Flask) -> None:
         if not session.in_transaction() or session.new or session.deleted or session.dirty:
             return
         connection = session.connection()
-        if connection.info.get(_WROTE, True):
+        if connection.info.get(_WROTE, True) or connection.info.get(_AUTOCOMMIT):
+            # Wrote: the usual rollback. Read in autocommit: there is no transaction, and the
+            # rollback on the way back to the pool sends nothing and forgets nothing.
             return
         # What the view loaded stays readable, as after the usual close: a streamed response
         # (the sitemaps) reads its objects after this.
