@@ -39,13 +39,13 @@ from sqlalchemy.orm import load_only
 from app.caching.fragments import per_site_state
 from app.content import archive_counts
 from app.content.dates import MAX_YEAR, MIN_YEAR, from_site_time
-from app.content.listing import PUBLISHED, card_options
+from app.content.listing import PUBLISHED, Query, card_options
 from app.content.settings import get_setting
 from app.content.taxonomy import CategoryRef, category_by_slug, category_outline, descendant_ids
 from app.content.visibility import (
     public_link_clauses,
     public_post_clauses,
-    public_posts,
+    public_posts_query,
     scheduled_post_clauses,
 )
 from app.extensions import db, listen_once
@@ -231,11 +231,11 @@ def _as_years(rows) -> list[ArchiveYear]:
 
 # ---- the posts of one archive (queries the public archive pages paginate) -----------------
 
-# What an archive lists: ``listing(depth, *conditions)`` is a select of its public posts, newest
-# first, narrowed by ``conditions`` on posts (language, no password ...), without loader
+# What an archive lists: ``listing(depth, *conditions)`` is a ``Query`` of its public posts,
+# newest first, narrowed by ``conditions`` on posts (language, no password ...), without loader
 # options; ``depth`` is how many rows from the newest the caller will read at most (offset +
 # page + 1), which a category with sub-categories needs to bound each sub-category's range.
-Listing = Callable[..., Select]
+Listing = Callable[..., Query]
 
 
 def find_archive(kind: str, slug: str) -> tuple[CategoryRef | Tag | User, Listing] | None:
@@ -258,9 +258,10 @@ def find_archive(kind: str, slug: str) -> tuple[CategoryRef | Tag | User, Listin
         if author is None:
             return None
 
-        def by_author(depth: int, *conditions: ColumnElement[bool]) -> Select:
+        def by_author(depth: int, *conditions: ColumnElement[bool]) -> Query:
             values = {"author_id": author.id, "visible_until": utcnow()}
-            return _author_posts_sql().params(values).where(*conditions)
+            statement = _author_posts_sql()
+            return Query(statement.where(*conditions) if conditions else statement, values)
 
         return author, by_author
     raise ValueError(f"no archive kind {kind!r}")
@@ -305,7 +306,7 @@ def term_posts(
     depth: int,
     *conditions: ColumnElement[bool],
     now: datetime | None = None,
-) -> Select:
+) -> Query:
     """The public posts linked to any of ``term_ids`` through ``link`` (post_categories or
     post_tags), newest first, each once.
 
@@ -321,7 +322,7 @@ def term_posts(
         statement = _build_term_posts(link, term, len(term_ids), conditions)
     else:
         statement = _plain_term_posts_sql(link.name, len(term_ids))
-    return statement.params(values)
+    return Query(statement, values)
 
 
 _LINKS = {
@@ -379,10 +380,19 @@ def archive_posts(kind: str, slug: str) -> tuple[CategoryRef | Tag | User, Listi
         return None
     subject, posts = found
 
-    def cards(depth: int, *conditions: ColumnElement[bool]) -> Select:
-        return posts(depth, *conditions).options(*card_options())
+    def cards(depth: int, *conditions: ColumnElement[bool]) -> Query:
+        statement, values = posts(depth, *conditions)
+        if conditions:  # a shape of this request's own
+            return Query(statement.options(*card_options()), values)
+        return Query(_as_cards(statement), values)
 
     return subject, cards
+
+
+@lru_cache(maxsize=128)
+def _as_cards(statement: Select) -> Select:
+    """An archive's statement (built once per shape) reading cards, kept with it."""
+    return statement.options(*card_options())
 
 
 def period_bounds(year: int, month: int | None) -> tuple[datetime, datetime]:
@@ -396,7 +406,7 @@ def period_bounds(year: int, month: int | None) -> tuple[datetime, datetime]:
     return from_site_time(start, timezone), from_site_time(end, timezone)
 
 
-def period_posts(year: int, month: int | None = None) -> Select | None:
+def period_posts(year: int, month: int | None = None) -> Query | None:
     """The public posts of a year or month of the site's calendar (None: no such period)."""
     if not (MIN_YEAR <= year <= MAX_YEAR and (month is None or 1 <= month <= 12)):
         return None
@@ -405,4 +415,4 @@ def period_posts(year: int, month: int | None = None) -> Select | None:
     # earlier of the two. SQLite uses a single upper bound of an index range, and picking
     # "<= now" for a past year would walk every newer post first.
     until = min(utcnow(), end - timedelta(microseconds=1))
-    return public_posts(until).where(Post.published_at >= start)
+    return public_posts_query(until, since=start)

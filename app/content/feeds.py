@@ -40,6 +40,6 @@ def feed_posts(
             .order_by(Post.published_at.desc(), Post.id.desc())
         )
     else:  # public posts of the archive; open ones are those of them without a password
-        query = archive(limit, *open_body_clauses(), *narrow)
+        query = archive(limit, *open_body_clauses(), *narrow).select()
     query = query.options(joinedload(Post.author), selectinload(Post.categories)).limit(limit)
     return list(db.session.scalars(query).unique())

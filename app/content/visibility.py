@@ -23,9 +23,9 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from functools import lru_cache
 
-from sqlalchemy import ColumnElement, Select, Table, and_, bindparam, case, literal, null
+from sqlalchemy import ColumnElement, Select, Table, and_, bindparam, case, false, literal, null
 
-from app.content.listing import PUBLISHED, card_options
+from app.content.listing import PUBLISHED, Query, card_options
 from app.extensions import db
 from app.models import Page, PageStatus, Post, PostStatus, UTCDateTime, utcnow
 
@@ -127,16 +127,29 @@ def post_body_is_open(post: Post, now: datetime | None = None) -> bool:
 
 def public_posts(now: datetime | None = None, language: str | None = None) -> Select:
     """Public posts, newest first, authors loaded in the same query, bodies not loaded
-    (index-backed at any size: see app/content/listing.py). The statement is built once per
-    shape and given this call's values as parameters (building it cost more than running it)."""
-    values = {"visible_until": utcnow() if now is None else now}
+    (index-backed at any size: see app/content/listing.py)."""
+    return public_posts_query(now, language).select()
+
+
+def public_posts_query(
+    now: datetime | None = None,
+    language: str | None = None,
+    *,
+    unpinned: bool = False,
+    since: datetime | None = None,
+) -> Query:
+    """:func:`public_posts` (only those not pinned, or published at ``since`` or later) as a
+    statement built once per shape and this call's values (see ``listing.Query``)."""
+    values: dict = {"visible_until": utcnow() if now is None else now}
     if language:
         values["language"] = language
-    return _public_posts_sql(bool(language)).params(values)
+    if since is not None:
+        values["since"] = since
+    return Query(_public_posts_sql(bool(language), unpinned, since is not None), values)
 
 
-@lru_cache(maxsize=2)
-def _public_posts_sql(by_language: bool) -> Select:
+@lru_cache(maxsize=8)
+def _public_posts_sql(by_language: bool, unpinned: bool = False, since: bool = False) -> Select:
     query = (
         db.select(Post)
         .where(*public_post_clauses(bindparam("visible_until")))
@@ -145,6 +158,10 @@ def _public_posts_sql(by_language: bool) -> Select:
     )
     if by_language:
         query = query.where(Post.language == bindparam("language"))
+    if unpinned:
+        query = query.where(Post.sticky == false())
+    if since:
+        query = query.where(Post.published_at >= bindparam("since"))
     return query
 
 

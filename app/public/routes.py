@@ -15,7 +15,7 @@ from flask import (
     session,
 )
 from flask_login import current_user
-from sqlalchemy import bindparam, false, select, text
+from sqlalchemy import bindparam, select, text
 from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import defer, joinedload
 
@@ -34,7 +34,7 @@ from app.content.visibility import (
     archive_is_public,
     page_is_public,
     post_is_public,
-    public_posts,
+    public_posts_query,
 )
 from app.extensions import db, limiter
 from app.inputs import parse_int
@@ -82,7 +82,7 @@ def _paginate(query) -> listing.Window:
 def home():
     lang = _language_filter()
     if _page_number() > 1:
-        recent = _paginate(public_posts(language=lang).where(Post.sticky == false()))
+        recent = _paginate(public_posts_query(language=lang, unpinned=True))
         return render_template("public/home.html", pagination=recent, posts=recent.items, lang=lang)
     first = frontpage.first_page(
         get_setting("posts_per_page"),
