@@ -38,3 +38,14 @@ access_log_format = '%(h)s "%(r)s" %(s)s %(B)s %(D)sus "%(f)s" "%(a)s"'
 errorlog = "-"
 loglevel = os.environ.get("GUNICORN_LOG_LEVEL", "info")
 proc_name = "broadside"
+
+
+def post_worker_init(worker) -> None:
+    """Leave what the worker built at startup (the app, its models and mappers, routes, compiled
+    templates: about 100,000 objects) out of the garbage collector's passes. They live as long
+    as the worker, yet each full pass walked them all: about 70 ms during which the worker
+    answered nobody, so every request queued behind it waited that much longer (p99)."""
+    import gc
+
+    gc.collect()
+    gc.freeze()

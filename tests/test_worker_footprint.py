@@ -65,3 +65,29 @@ def test_a_worker_serving_pages_never_loads_pillow_markdown_or_migrations(tmp_pa
     assert set(report["statuses"].values()) == {200}, report["statuses"]
     assert len(report["statuses"]) >= 8  # the demo's posts were served too
     assert KEPT_OUT.isdisjoint(report["modules"]), KEPT_OUT & set(report["modules"])
+
+
+FROZEN = """
+import gc, json, runpy, sys
+from app import create_app
+app = create_app({"SQLALCHEMY_DATABASE_URI": sys.argv[1], "INSTANCE_PATH": sys.argv[2],
+                  "SECRET_KEY": "x" * 40, "PAGE_CACHE": False, "REQUEST_LOG": False})
+settings = runpy.run_path("gunicorn.conf.py")
+settings["post_worker_init"](None)
+frozen = gc.get_freeze_count()
+statuses = [app.test_client().get(path).status_code for path in ("/", "/feed/", "/robots.txt")]
+print(json.dumps({"frozen": frozen, "tracked": len(gc.get_objects()), "statuses": statuses}))
+"""
+
+
+def test_a_worker_leaves_its_startup_objects_out_of_garbage_collection(tmp_path):
+    """The app a worker builds lives as long as the worker: gunicorn.conf.py's
+    ``post_worker_init`` freezes it, so the collector's full passes (every few thousand
+    requests) walk the few objects made since, not the ~100,000 of the app: a pause of a few
+    milliseconds instead of ~70 ms, which every request queued behind it would wait."""
+    url = f"sqlite:///{tmp_path / 'site.sqlite3'}"
+    _run(SETUP, url, str(tmp_path))
+    report = json.loads(_run(FROZEN, url, str(tmp_path)).strip().splitlines()[-1])
+    assert report["statuses"] == [200, 200, 200]
+    assert report["frozen"] > 50_000
+    assert report["tracked"] < report["frozen"] / 2  # what pages made since is the small part
