@@ -27,7 +27,7 @@ from functools import lru_cache
 from math import ceil
 from typing import Any, NamedTuple
 
-from sqlalchemy import Select, bindparam, exists, literal_column
+from sqlalchemy import Integer, Select, bindparam, exists, literal_column
 from sqlalchemy.orm import joinedload, load_only
 
 from app.extensions import db
@@ -187,7 +187,8 @@ def paginate(query: Listed, page: int, per_page: int) -> Window:
 @lru_cache(maxsize=64)
 def _one_page(statement: Select) -> Select:
     """A :class:`Query`'s statement cut to one page, kept with it (see :class:`Query`)."""
-    return statement.limit(bindparam("page_limit")).offset(bindparam("page_offset"))
+    limit, offset = bindparam("page_limit", type_=Integer), bindparam("page_offset", type_=Integer)
+    return statement.limit(limit).offset(offset)
 
 
 def window(rows: list, page: int, per_page: int) -> Window:
