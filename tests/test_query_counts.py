@@ -239,3 +239,7 @@ def test_list_pages_reuse_their_statements_from_request_to_request(app_factory):
             third = _statements_run(app, f"{base}?page=3")
             assert second, kind
             assert third == second, kind
+        # A page: the page by its path, then its sub-pages.
+        _statements_run(app, "/about/")
+        assert len(_statements_run(app, "/about/")) == 2
+        assert _statements_run(app, "/about/") == _statements_run(app, "/about/")

@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import lru_cache
 
-from sqlalchemy import select
+from sqlalchemy import Select, bindparam, select
 from sqlalchemy.orm import load_only
 
 from app.content.audit import Actor
@@ -122,7 +123,7 @@ def find_page_by_path(path: str) -> Page | None:
     slugs = [part for part in path.strip("/").split("/") if part]
     if not slugs:
         return None
-    candidates = {p.slug: p for p in db.session.scalars(select(Page).where(Page.slug.in_(slugs)))}
+    candidates = {p.slug: p for p in db.session.scalars(_pages_by_slug(), {"slugs": slugs})}
     parent_id = None
     page = None
     for slug in slugs:
@@ -136,16 +137,25 @@ def find_page_by_path(path: str) -> Page | None:
 def child_pages(page: Page) -> list[Page]:
     """The public sub-pages of ``page``, as its page lists them: titles and addresses only
     (their bodies are never read here; any other column raises if read)."""
-    return list(
-        db.session.scalars(
-            select(Page)
-            .where(Page.parent_id == page.id, *public_page_clauses())
-            .order_by(Page.menu_order, Page.title)
-            .options(
-                load_only(
-                    Page.id, Page.title, Page.slug, Page.parent_id, Page.language, raiseload=True
-                )
-            )
+    return list(db.session.scalars(_child_pages(), {"parent_id": page.id}))
+
+
+# Built once and run with each request's values (see app.content.listing ``Query``).
+
+
+@lru_cache(maxsize=1)
+def _pages_by_slug() -> Select:
+    return select(Page).where(Page.slug.in_(bindparam("slugs", expanding=True)))
+
+
+@lru_cache(maxsize=1)
+def _child_pages() -> Select:
+    return (
+        select(Page)
+        .where(Page.parent_id == bindparam("parent_id"), *public_page_clauses())
+        .order_by(Page.menu_order, Page.title)
+        .options(
+            load_only(Page.id, Page.title, Page.slug, Page.parent_id, Page.language, raiseload=True)
         )
     )
 

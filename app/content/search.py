@@ -49,11 +49,13 @@ import weakref
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
+from functools import lru_cache
 
 from markupsafe import Markup, escape
 from sqlalchemy import (
     DDL,
     Connection,
+    Select,
     and_,
     bindparam,
     case,
@@ -1008,34 +1010,12 @@ def search(
     post_ids = [r.post_id for r in rows if r.post_id is not None]
     page_ids = [r.page_id for r in rows if r.page_id is not None]
     loaded_posts = (
-        {
-            p.id: p
-            for p in db.session.scalars(
-                select(Post).where(Post.id.in_(post_ids)).options(*card_options())
-            ).unique()
-        }
+        {p.id: p for p in db.session.scalars(_post_cards(), {"ids": post_ids}).unique()}
         if post_ids
         else {}
     )
     loaded_pages = (
-        {
-            p.id: p
-            for p in db.session.scalars(
-                select(Page)
-                .where(Page.id.in_(page_ids))
-                .options(
-                    load_only(
-                        Page.id,
-                        Page.title,
-                        Page.slug,
-                        Page.parent_id,
-                        Page.language,
-                        Page.updated_at,
-                        Page.status,
-                    )
-                )
-            )
-        }
+        {p.id: p for p in db.session.scalars(_page_results(), {"ids": page_ids})}
         if page_ids
         else {}
     )
@@ -1134,3 +1114,33 @@ def snippet(
     if end_word < word_count:
         out.append(Markup(" …"))
     return Markup("").join(out)  # every piece is escaped or one of these literals
+
+
+# The results' cards, built once and run with each search's ids (see app.content.listing
+# ``Query``): the ranking statement above depends on the words, these do not.
+
+
+@lru_cache(maxsize=1)
+def _post_cards() -> Select:
+    return (
+        select(Post).where(Post.id.in_(bindparam("ids", expanding=True))).options(*card_options())
+    )
+
+
+@lru_cache(maxsize=1)
+def _page_results() -> Select:
+    return (
+        select(Page)
+        .where(Page.id.in_(bindparam("ids", expanding=True)))
+        .options(
+            load_only(
+                Page.id,
+                Page.title,
+                Page.slug,
+                Page.parent_id,
+                Page.language,
+                Page.updated_at,
+                Page.status,
+            )
+        )
+    )
