@@ -55,12 +55,30 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
 
 
 class Broadside(Flask):
-    """Flask, with every absolute URL built from ``SITE_URL`` when it is set.
+    """Flask, with every absolute URL built from ``SITE_URL`` when it is set, and each hook's
+    sync check made once.
 
     Mail links, canonical and hreflang links then never follow the request's ``Host`` or
     ``X-Forwarded-Host`` header, which a visitor controls. Routing still uses the request as
     it came (only the building half of the URL adapter is pointed at ``SITE_URL``).
     """
+
+    def __init__(self, *args, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        self._sync_functions: dict = {}
+
+    def ensure_sync(self, func):
+        """Flask's, remembered per function: it asked ``inspect`` whether the function is a
+        coroutine function on every call, some fifteen times a request (every hook)."""
+        try:
+            return self._sync_functions[func]
+        except KeyError:
+            made = super().ensure_sync(func)
+            if len(self._sync_functions) < 4096:  # hooks, views, error handlers: a fixed set
+                self._sync_functions[func] = made
+            return made
+        except TypeError:  # not hashable
+            return super().ensure_sync(func)
 
     def create_url_adapter(self, request):
         adapter = super().create_url_adapter(request)
@@ -140,27 +158,34 @@ def register_extensions(app: Flask) -> None:
     login_manager.login_message_category = "info"
     csrf.init_app(app)
     limiter.init_app(app)
-    _check_limits_only_on_writes(app)
+    _check_only_on_writes(app)
 
     from app.auth.sessions import load_user
 
     login_manager.user_loader(load_user)
 
 
-def _check_limits_only_on_writes(app: Flask) -> None:
-    """Every limit guards a form post (app/extensions.py), so the limiter's check before each
-    request runs only for other methods: on a GET it found nothing to count, after 25-40 µs of
-    working that out (a tenth of what the app adds to every request). Views with a limit of
-    their own still check it in their decorator."""
+def _check_only_on_writes(app: Flask) -> None:
+    """The rate limiter's and Flask-WTF's checks before each request run only for the methods
+    they can apply to: every limit guards a form post (app/extensions.py), and a CSRF token is
+    checked on ``WTF_CSRF_METHODS`` only. On a GET each worked out that it had nothing to do,
+    the limiter in 25-40 µs, a tenth of what the app adds to every request. Views with a limit
+    of their own still check it in their decorator."""
     hooks = app.before_request_funcs.setdefault(None, [])
-    check = limiter._check_request_limit
-    position = hooks.index(check)
+    check_limits = limiter._check_request_limit
+    check_csrf = next(hook for hook in hooks if hook.__qualname__.startswith("CSRFProtect."))
+    csrf_methods = frozenset(app.config["WTF_CSRF_METHODS"])
 
     def check_limits_on_writes() -> None:
         if request.method not in SAFE_METHODS:
-            check()
+            check_limits()
 
-    hooks[position] = check_limits_on_writes
+    def check_csrf_on_writes() -> None:
+        if request.method in csrf_methods:
+            check_csrf()
+
+    hooks[hooks.index(check_limits)] = check_limits_on_writes
+    hooks[hooks.index(check_csrf)] = check_csrf_on_writes
 
 
 @event.listens_for(Engine, "connect")
