@@ -239,6 +239,9 @@ def test_list_pages_reuse_their_statements_from_request_to_request(app_factory):
             third = _statements_run(app, f"{base}?page=3")
             assert second, kind
             assert third == second, kind
+        # A year in one language: the language is one more parameter.
+        _statements_run(app, "/2020/?lang=de")
+        assert _statements_run(app, "/2020/?lang=de") == _statements_run(app, "/2020/?lang=fa")
         # A page: the page by its path, then its sub-pages.
         _statements_run(app, "/about/")
         assert len(_statements_run(app, "/about/")) == 2

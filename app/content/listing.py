@@ -166,6 +166,20 @@ def narrowed(query: Listed, *conditions) -> Listed:
     return lambda depth, *more: query(depth, *conditions, *more)
 
 
+def in_language(query: Listed, language: str) -> Listed:
+    """``query`` narrowed to posts in ``language``; a :class:`Query` stays one, its statement
+    with the language as a parameter built once (an archive's listing takes it as a condition
+    inside its ranges: see app.content.archives ``term_posts``)."""
+    if isinstance(query, Query):
+        return Query(_in_language(query.statement), {**query.values, "language": language})
+    return narrowed(query, Post.language == language)
+
+
+@lru_cache(maxsize=64)
+def _in_language(statement: Select) -> Select:
+    return statement.where(Post.language == bindparam("language"))
+
+
 def paginate(query: Listed, page: int, per_page: int) -> Window:
     """Page ``page`` of ``query`` (already ordered) in one query reading per_page + 1 rows past
     the offset: the extra row says whether an older page exists; nothing counts the whole list.

@@ -108,7 +108,7 @@ def _archive(
     public post: an empty first page is a 404, so staff without posts are not exposed."""
     lang = _language_filter()
     if lang:
-        query = listing.narrowed(query, Post.language == lang)
+        query = listing.in_language(query, lang)
     pagination = _paginate(query)
     if listed and not lang and pagination.page == 1 and not archive_is_public(pagination.items):
         abort(404)
