@@ -372,7 +372,9 @@ def _build_term_posts(
     return query.where(*public_post_clauses(now), *conditions)
 
 
-def archive_posts(kind: str, slug: str) -> tuple[CategoryRef | Tag | User, Listing] | None:
+def archive_posts(
+    kind: str, slug: str
+) -> tuple[CategoryRef | Tag | User, Callable[..., Query | Select]] | None:
     """The archive's subject and its public posts, newest first, as cards (see
     :func:`find_archive`): ``listing(depth, *conditions)``, which ``listing.paginate`` calls."""
     found = find_archive(kind, slug)
@@ -380,11 +382,11 @@ def archive_posts(kind: str, slug: str) -> tuple[CategoryRef | Tag | User, Listi
         return None
     subject, posts = found
 
-    def cards(depth: int, *conditions: ColumnElement[bool]) -> Query:
-        statement, values = posts(depth, *conditions)
-        if conditions:  # a shape of this request's own
-            return Query(statement.options(*card_options()), values)
-        return Query(_as_cards(statement), values)
+    def cards(depth: int, *conditions: ColumnElement[bool]) -> Query | Select:
+        found = posts(depth, *conditions)
+        if conditions:  # a shape of this request's own: a plain select
+            return found.select().options(*card_options())
+        return Query(_as_cards(found.statement), found.values)
 
     return subject, cards
 

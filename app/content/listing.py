@@ -58,7 +58,12 @@ class Query(NamedTuple):
     SQLAlchemy looks a statement up in its compiled cache by a key it computes by walking the
     whole statement, and keeps that key on the statement object. A statement built (or copied
     by ``.params()``, ``.where()``, ``.limit()``) per request is walked on every request: about
-    100 µs for an archive's, more than the database takes to run it. Reused, it costs nothing."""
+    100 µs for an archive's, more than the database takes to run it. Reused, it costs nothing.
+
+    A query given to :func:`paginate` or :func:`in_language` holds a statement built once
+    (``functools.lru_cache``): they keep what they derive from it per statement object. One
+    built for a request (an archive narrowed by conditions) is only turned into a select.
+    """
 
     statement: Select
     values: dict[str, Any]
