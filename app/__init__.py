@@ -173,7 +173,9 @@ def _check_only_on_writes(app: Flask) -> None:
     of their own still check it in their decorator."""
     hooks = app.before_request_funcs.setdefault(None, [])
     check_limits = limiter._check_request_limit
-    check_csrf = next(hook for hook in hooks if hook.__qualname__.startswith("CSRFProtect."))
+    check_csrf = next(
+        hook for hook in hooks if getattr(hook, "__qualname__", "").startswith("CSRFProtect.")
+    )
     csrf_methods = frozenset(app.config["WTF_CSRF_METHODS"])
 
     def check_limits_on_writes() -> None:
