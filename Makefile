@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 PORT ?= 5000
 FLASK := $(BIN)/flask --app wsgi
 
-.PHONY: run test lint format bench bench-pages bench-import scale-test soak install install-dev clean
+.PHONY: run test lint format bench bench-pages bench-instructions bench-import scale-test soak install install-dev clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -66,6 +66,10 @@ soak: install
 # when BENCH_DATABASE_URL (or TEST_DATABASE_URL) is set; BENCH_IMPORT_POSTS changes the size.
 bench-import: install
 	$(BIN)/python bench/bench_import.py
+
+# Instructions a request (valgrind): the same count on every run, for comparing code.
+bench-instructions: install
+	$(BIN)/python bench/instructions.py
 
 clean:
 	rm -rf $(VENV) .pytest_cache .ruff_cache
