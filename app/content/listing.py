@@ -162,10 +162,11 @@ Listed = Select | Query | Callable[..., Select | Query]
 
 
 def narrowed(query: Listed, *conditions) -> Listed:
-    """``query`` with more conditions on its posts: a select, a :class:`Query`, or an archive's
-    listing (``listing(depth, *conditions)``, app.content.archives)."""
+    """``query`` with more conditions on its posts: a select, a :class:`Query` (a copy made
+    for this request), or an archive's listing (``listing(depth, *conditions)``,
+    app.content.archives)."""
     if isinstance(query, Query):
-        return query.select().where(*conditions)  # a shape of this request's own
+        query = query.select()
     if isinstance(query, Select):
         return query.where(*conditions)
     return lambda depth, *more: query(depth, *conditions, *more)

@@ -125,39 +125,32 @@ def post_body_is_open(post: Post, now: datetime | None = None) -> bool:
     return post_is_public(post, now) and not post.password
 
 
-def public_posts(now: datetime | None = None, language: str | None = None) -> Select:
+def public_posts(now: datetime | None = None) -> Select:
     """Public posts, newest first, authors loaded in the same query, bodies not loaded
     (index-backed at any size: see app/content/listing.py)."""
-    return public_posts_query(now, language).select()
+    return public_posts_query(now).select()
 
 
 def public_posts_query(
-    now: datetime | None = None,
-    language: str | None = None,
-    *,
-    unpinned: bool = False,
-    since: datetime | None = None,
+    now: datetime | None = None, *, unpinned: bool = False, since: datetime | None = None
 ) -> Query:
     """:func:`public_posts` (only those not pinned, or published at ``since`` or later) as a
-    statement built once per shape and this call's values (see ``listing.Query``)."""
+    statement built once per shape and this call's values (see ``listing.Query``; a language
+    is ``listing.in_language``)."""
     values: dict = {"visible_until": utcnow() if now is None else now}
-    if language:
-        values["language"] = language
     if since is not None:
         values["since"] = since
-    return Query(_public_posts_sql(bool(language), unpinned, since is not None), values)
+    return Query(_public_posts_sql(unpinned, since is not None), values)
 
 
-@lru_cache(maxsize=8)
-def _public_posts_sql(by_language: bool, unpinned: bool = False, since: bool = False) -> Select:
+@lru_cache(maxsize=4)
+def _public_posts_sql(unpinned: bool, since: bool) -> Select:
     query = (
         db.select(Post)
         .where(*public_post_clauses(bindparam("visible_until")))
         .options(*card_options())
         .order_by(Post.published_at.desc(), Post.id.desc())
     )
-    if by_language:
-        query = query.where(Post.language == bindparam("language"))
     if unpinned:
         query = query.where(Post.sticky == false())
     if since:

@@ -82,7 +82,8 @@ def _paginate(query) -> listing.Window:
 def home():
     lang = _language_filter()
     if _page_number() > 1:
-        recent = _paginate(public_posts_query(language=lang, unpinned=True))
+        recent = public_posts_query(unpinned=True)
+        recent = _paginate(listing.in_language(recent, lang) if lang else recent)
         return render_template("public/home.html", pagination=recent, posts=recent.items, lang=lang)
     first = frontpage.first_page(
         get_setting("posts_per_page"),
