@@ -33,6 +33,7 @@ from sqlalchemy import (
 from sqlalchemy.dialects.postgresql import aggregate_order_by
 
 from app.content import listing
+from app.content.cards import Card, read_cards
 from app.content.listing import (
     PostLink,
     Window,
@@ -79,8 +80,8 @@ class FirstPage:
     """What the home page's first page shows besides the headline strip."""
 
     recent: Window  # the newest posts, pinned ones aside
-    pinned: list[Post]
-    featured: list[tuple[CategoryRef, Post]]
+    pinned: list[Card]
+    featured: list[tuple[CategoryRef, Card]]
     headlines: list[PostLink]  # the headline strip: the newest public posts, pinned or not
 
 
@@ -108,23 +109,25 @@ def first_page(
     folded = fold_statements()
     if folded:
         parameters["limit"] = headlines
-    rows = db.session.execute(_first_page_sql(shape, bool(language), folded), parameters).all()
+    statement = _first_page_sql(shape, bool(language), folded)
+    # Rows of (slot, category id[, headlines], card): see app.content.cards.
+    rows = read_cards(statement, parameters, lead=3 if folded else 2)
     if folded:
-        carrier = next(row for row in rows if row.slot == HEADLINES)
+        carrier = next(row for row in rows if row[0] == HEADLINES)
         # An outer join: a featured category without a post is a row without one too.
-        rows = [row for row in rows if row.Post is not None]
+        rows = [(slot, category_id, card) for slot, category_id, _, card in rows if card]
         # JSON has no timestamps: the two dates come as text.
         strip = [PostLink(*values[:4], *map(json_timestamp, values[4:]))
-                 for values in carrier.headlines or ()]  # fmt: skip
+                 for values in carrier[2] or ()]  # fmt: skip
     else:
         strip = headline_posts(headlines, now)
     # Newest first within each part (sorted here: an ORDER BY over the union would sort).
-    rows.sort(key=lambda row: (row.slot, -row.Post.published_at.timestamp(), -row.Post.id))
-    recent = [row.Post for row in rows if row.slot == RECENT]
-    newest = {row.category_id: row.Post for row in rows if row.slot == FEATURED}
+    rows.sort(key=lambda row: (row[0], -row[2].published_at.timestamp(), -row[2].id))
+    recent = [card for slot, _, card in rows if slot == RECENT]
+    newest = {category_id: card for slot, category_id, card in rows if slot == FEATURED}
     return FirstPage(
         recent=listing.window(recent, 1, per_page),
-        pinned=[row.Post for row in rows if row.slot == PINNED],
+        pinned=[card for slot, _, card in rows if slot == PINNED],
         featured=[(category, newest[category.id]) for category in wanted if category.id in newest],
         headlines=strip,
     )

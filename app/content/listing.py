@@ -30,6 +30,7 @@ from typing import Any, NamedTuple
 from sqlalchemy import Integer, Select, bindparam, exists, literal_column
 from sqlalchemy.orm import joinedload, load_only
 
+from app.content.cards import read_cards
 from app.extensions import db
 from app.models import MediaItem, Post, User, post_categories
 
@@ -186,22 +187,24 @@ def _in_language(statement: Select) -> Select:
     return statement.where(Post.language == bindparam("language"))
 
 
-def paginate(query: Listed, page: int, per_page: int) -> Window:
+def paginate(query: Listed, page: int, per_page: int, *, cards: bool = False) -> Window:
     """Page ``page`` of ``query`` (already ordered) in one query reading per_page + 1 rows past
     the offset: the extra row says whether an older page exists; nothing counts the whole list.
     ``query`` may be an archive's listing, asked for the rows down to that depth. Pages past
-    ``MAX_PAGE`` are empty (the caller answers 404)."""
+    ``MAX_PAGE`` are empty (the caller answers 404). ``cards``: ``query`` reads post cards
+    (``card_options``), returned as plain :class:`~app.content.cards.Card` rows."""
     if page > MAX_PAGE:
         return Window(page=page, per_page=per_page)
     offset = (page - 1) * per_page
     if not isinstance(query, Select | Query):
         query = query(offset + per_page + 1)
     if isinstance(query, Query):
+        statement = _one_page(query.statement)
         values = {**query.values, "page_limit": per_page + 1, "page_offset": offset}
-        rows = db.session.scalars(_one_page(query.statement), values)
     else:
-        rows = db.session.scalars(query.limit(per_page + 1).offset(offset))
-    return window(list(rows), page, per_page)
+        statement, values = query.limit(per_page + 1).offset(offset), {}
+    rows = read_cards(statement, values) if cards else list(db.session.scalars(statement, values))
+    return window(rows, page, per_page)
 
 
 @lru_cache(maxsize=64)

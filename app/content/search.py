@@ -75,6 +75,7 @@ from sqlalchemy import (
 from sqlalchemy.dialects.postgresql import REGCONFIG
 from sqlalchemy.orm import Session, load_only
 
+from app.content.cards import Card, read_cards
 from app.content.listing import card_options
 from app.content.text import plain_text
 from app.content.visibility import page_public_from, post_open_from
@@ -553,7 +554,7 @@ class SearchFilters:
 
 @dataclass
 class SearchHit:
-    post: Post | None
+    post: Card | None
     page: Page | None
     title: str
     snippet: Markup
@@ -1010,9 +1011,7 @@ def search(
     post_ids = [r.post_id for r in rows if r.post_id is not None]
     page_ids = [r.page_id for r in rows if r.page_id is not None]
     loaded_posts = (
-        {p.id: p for p in db.session.scalars(_post_cards(), {"ids": post_ids}).unique()}
-        if post_ids
-        else {}
+        {card.id: card for card in read_cards(_post_cards(), {"ids": post_ids})} if post_ids else {}
     )
     loaded_pages = (
         {p.id: p for p in db.session.scalars(_page_results(), {"ids": page_ids})}

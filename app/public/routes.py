@@ -72,7 +72,7 @@ def _language_filter() -> str | None:
 
 def _paginate(query) -> listing.Window:
     page = _page_number()
-    pagination = listing.paginate(query, page, get_setting("posts_per_page"))
+    pagination = listing.paginate(query, page, get_setting("posts_per_page"), cards=True)
     if page > 1 and not pagination.items:
         abort(404)
     return pagination
