@@ -214,6 +214,7 @@ def register_model_hooks() -> None:
     from app.content import (
         archive_counts,
         archives,
+        pages,
         redirects,
         revisions,
         search,
@@ -223,6 +224,7 @@ def register_model_hooks() -> None:
     from app.media import usage
 
     archives.install_listeners()
+    pages.install_listeners()
     archive_counts.install_listeners()
     search.install_listeners()
     term_links.install_listeners()

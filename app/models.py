@@ -328,6 +328,9 @@ class Page(db.Model):
     slug: Mapped[str] = mapped_column(String(200), unique=True, active_history=True)
     body_source: Mapped[str] = mapped_column(Text, default="")
     body_html: Mapped[str] = mapped_column(Text, default="")
+    # The first words of the text, derived from ``body_html`` whenever it is set
+    # (app.content.pages ``install_listeners``): the page's description, read per view.
+    excerpt: Mapped[str] = mapped_column(Text, default="", server_default="")
     parent_id: Mapped[int | None] = mapped_column(
         ForeignKey("pages.id", ondelete="SET NULL"), active_history=True
     )

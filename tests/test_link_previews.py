@@ -6,10 +6,11 @@ import json
 import re
 from html import unescape
 
+from app.content.pages import PageDraft, save_page
 from app.extensions import db
 from app.media.library import add_media
 from tests import media_samples as samples
-from tests.factories import make_category, make_page, make_post, make_user
+from tests.factories import SETUP, make_category, make_page, make_post, make_user
 
 JSON_LD = re.compile(r'<script type="application/ld\+json">(.*?)</script>', re.S)
 META = re.compile(r'<meta (property|name)="([^"]+)" content="([^"]*)">')
@@ -131,3 +132,25 @@ def test_staff_override_title_and_description_and_hide_a_post_from_search_engine
 
 def tags_of_page(client, url: str) -> dict[str, list[str]]:
     return head_of(client, url)[0]
+
+
+def test_a_page_description_follows_its_text_through_edits(app, client):
+    """A page's description is derived from its text when the page is saved, not per view:
+    an edit shows at once, and a long page is cut to its first 40 words."""
+    page = make_page("Mission", body="We defend the rivers of Europe.")
+    tags, _ = head_of(client, "/mission/")
+    assert tags["description"] == ["We defend the rivers of Europe."]
+    save_page(
+        page,
+        PageDraft(
+            title="Mission",
+            body_source=" ".join(f"w{n}" for n in range(80)),
+            slug="mission",
+            status="published",
+        ),
+        by=SETUP,
+    )
+    db.session.commit()
+    tags, _ = head_of(client, "/mission/")
+    (description,) = tags["description"]
+    assert description.startswith("w0 w1 w2 ") and description.endswith("w39…")

@@ -39,3 +39,28 @@ def test_migrations_match_the_models_and_run_down_again(app, backend):
     downgrade(revision="base")
     assert set(inspect(db.engine).get_table_names()) <= {"alembic_version"}
     _empty_database()
+
+
+def test_pages_made_before_stored_excerpts_get_their_description(app, backend):
+    """b4f8c2e6a9d1 derives the stored description of every existing page from its HTML."""
+    _empty_database()
+    conftest._postgres_schema_ready = False
+    upgrade(revision="a7d3e9c1f5b2")
+    words = " ".join(f"word{n}" for n in range(60))
+    insert = text(
+        "INSERT INTO pages (title, slug, body_source, body_html, menu_order, status, language,"
+        " created_at, updated_at, noindex)"
+        " VALUES (:slug, :slug, '', :html, 0, 'published', 'en', :now, :now, :no)"
+    )
+    with db.engine.begin() as connection:
+        for slug, html in (("about", "<p>We <em>defend</em> rivers.</p>"), ("long", words)):
+            connection.execute(
+                insert, {"slug": slug, "html": html, "now": "2026-01-01 00:00:00", "no": False}
+            )
+    upgrade()
+    with db.engine.connect() as connection:
+        stored = dict(connection.execute(text("SELECT slug, excerpt FROM pages")).all())
+    assert stored["about"] == "We defend rivers."
+    assert stored["long"].startswith("word0 word1 ") and stored["long"].endswith("…")
+    assert len(stored["long"].split(" ")) == 40
+    _empty_database()

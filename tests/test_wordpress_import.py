@@ -455,15 +455,18 @@ def test_pages_keep_hierarchy_and_get_redirects(app, tmp_path, client):
     posts = [
         WxrPost(10, "About", "a", slug="about", post_type="page",
                 link="https://old.example.org/about/"),
-        WxrPost(11, "Team", "t", slug="team", post_type="page", parent=10, menu_order=2,
-                link="https://old.example.org/about/team/"),
+        WxrPost(11, "Team", "<p>Who <b>we</b> are.</p>", slug="team", post_type="page",
+                parent=10, menu_order=2, link="https://old.example.org/about/team/"),
         WxrPost(12, "Feed", "f", slug="feed", post_type="page",
                 link="https://old.example.org/feed-page/"),
     ]  # fmt: skip
     import_wordpress(write(tmp_path / "pages.xml", wxr(posts)))
     team = db.session.scalar(select(Page).where(Page.slug == "team"))
     assert page_path(team) == "/about/team/"
-    assert client.get("/about/team/").status_code == 200
+    team_page = client.get("/about/team/")
+    assert team_page.status_code == 200
+    # Its description, from its text (written with the page by the importer).
+    assert '<meta name="description" content="Who we are.">' in team_page.text
     response = client.get("/?page_id=11")
     assert response.status_code == 301 and response.headers["Location"] == "/about/team/"
     # "feed" is reserved here; the page moved and its old address follows it.

@@ -19,9 +19,10 @@ from app.content.slugs import (
     save_with_unique_slug,
     slugify,
 )
+from app.content.text import page_excerpt
 from app.content.trees import descendant_ids
 from app.content.visibility import public_page_clauses
-from app.extensions import db
+from app.extensions import db, listen_once
 from app.models import Page, PageStatus, User
 
 PAGE_SLUG_TAKEN = "Another page already uses this address."
@@ -168,3 +169,14 @@ def delete_page(page: Page, *, by: Actor) -> None:
     db.session.flush()
     db.session.delete(page)
     db.session.flush()
+
+
+def _keep_excerpt(page: Page, html: str | None, _old, _initiator) -> None:
+    page.excerpt = page_excerpt(html)
+
+
+def install_listeners() -> None:
+    """Called by ``create_app`` (``register_model_hooks``): whoever sets a page's HTML (the
+    editor, a restored revision, a media change rewriting its pictures), its excerpt follows in
+    the same flush. Bulk writers (the WordPress importer) set both themselves."""
+    listen_once(Page.body_html, "set", _keep_excerpt)

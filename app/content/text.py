@@ -94,6 +94,15 @@ def plain_text(html: str | None, sentences: bool = False) -> str:
 _TRAILING_PUNCTUATION = " ,;:-\u2013\u2014\u060c\u061b"  # incl. Arabic comma/semicolon
 
 
+PAGE_EXCERPT_WORDS = 40
+
+
+def page_excerpt(html: str | None) -> str:
+    """A page's description (its link preview and meta description unless an SEO description
+    is set): the first words of its text, stored with the page on save (``Page.excerpt``)."""
+    return derive_excerpt(html, PAGE_EXCERPT_WORDS)
+
+
 def derive_excerpt(html: str | None, words: int = 55) -> str:
     """Return the first ``words`` words of the text of ``html``, plus "…" if cut."""
     if words < 1:

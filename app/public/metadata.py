@@ -14,7 +14,6 @@ from flask import url_for
 
 from app.content.settings import get_setting
 from app.content.taxonomy import TermLink
-from app.content.text import derive_excerpt
 from app.media.library import social_image
 from app.models import Page, Post
 from app.templating import category_url, page_url, post_url
@@ -93,7 +92,7 @@ def post_metadata(post: Post, categories: Sequence[TermLink], tags: Sequence[Ter
 def page_metadata(page: Page, parents: list[Page] | None = None) -> dict:
     site = get_setting("site_title")
     url = page_url(page, _external=True)
-    description = page.seo_description or derive_excerpt(page.body_html, 40)
+    description = page.seo_description or page.excerpt  # derived on save
     title = page.seo_title or page.title
     image = _image(page.featured_media)
     og = [

@@ -35,7 +35,7 @@ from app.content.redirects import MOVED, existing_sources, normalise_source, sou
 from app.content.settings import get_setting
 from app.content.slugs import first_free, page_slug_problem, slugify
 from app.content.taxonomy import default_category
-from app.content.text import plain_text
+from app.content.text import page_excerpt, plain_text
 from app.extensions import db
 from app.importers.wordpress.attachments import (
     MediaLibrary,
@@ -859,6 +859,7 @@ class WordPressImport:
             if status in (PostStatus.PUBLISHED, PostStatus.PRIVATE) and row["published_at"] is None:
                 row["published_at"] = self.now
         else:
+            row["excerpt"] = page_excerpt(body_html)  # written in bulk: no listener sees it
             if item.password:
                 row["status"] = PageStatus.DRAFT.value
                 self.report.notes.append(
