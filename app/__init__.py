@@ -5,11 +5,14 @@ from __future__ import annotations
 import contextlib
 import os
 import time
+from functools import partial
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
 
 from flask import Flask, abort, render_template, request
+from flask.sessions import SecureCookieSessionInterface
+from itsdangerous import URLSafeTimedSerializer
 from sqlalchemy import event
 from sqlalchemy.engine import Engine
 from sqlalchemy.exc import InterfaceError, OperationalError, SQLAlchemyError
@@ -54,6 +57,23 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     return app
 
 
+class SessionCookies(SecureCookieSessionInterface):
+    """Flask's signed-cookie sessions, with the signing serializer made once per key set rather
+    than on every request (Flask builds one to open each request's session, cookie or not: ~20
+    µs, a tenth of the app's fixed cost a request). A rotated ``SECRET_KEY`` or new fallbacks
+    make a new one."""
+
+    def __init__(self) -> None:
+        self._kept: tuple[tuple, URLSafeTimedSerializer | None] | None = None
+
+    def get_signing_serializer(self, app: Flask) -> URLSafeTimedSerializer | None:
+        keys = (app.secret_key, tuple(app.config["SECRET_KEY_FALLBACKS"] or ()))
+        kept = self._kept
+        if kept is None or kept[0] != keys:
+            kept = self._kept = (keys, super().get_signing_serializer(app))
+        return kept[1]
+
+
 class Broadside(Flask):
     """Flask, with every absolute URL built from ``SITE_URL`` when it is set, and each hook's
     sync check made once.
@@ -66,6 +86,7 @@ class Broadside(Flask):
     def __init__(self, *args, **kwargs) -> None:
         super().__init__(*args, **kwargs)
         self._sync_functions: dict = {}
+        self.session_interface = SessionCookies()  # one per app: it keeps the app's keys
 
     def ensure_sync(self, func):
         """Flask's, remembered per function: it asked ``inspect`` whether the function is a
@@ -170,9 +191,16 @@ def _check_only_on_writes(app: Flask) -> None:
     they can apply to: every limit guards a form post (app/extensions.py), and a CSRF token is
     checked on ``WTF_CSRF_METHODS`` only. On a GET each worked out that it had nothing to do,
     the limiter in 25-40 µs, a tenth of what the app adds to every request. Views with a limit
-    of their own still check it in their decorator."""
+    of their own still check it in their decorator. The limiter's after-request hook (its
+    ``X-RateLimit-*`` headers) and its clean-up likewise: no limit applies to a read."""
     hooks = app.before_request_funcs.setdefault(None, [])
+    after = app.after_request_funcs.setdefault(None, [])
+    teardown = app.teardown_request_funcs.setdefault(None, [])
     check_limits = limiter._check_request_limit
+    add_limit_headers = next(
+        hook for hook in after if isinstance(hook, partial) and hook.args == (limiter,)
+    )
+    release_limits = limiter._Limiter__release_context
     check_csrf = next(
         hook for hook in hooks if getattr(hook, "__qualname__", "").startswith("CSRFProtect.")
     )
@@ -186,8 +214,17 @@ def _check_only_on_writes(app: Flask) -> None:
         if request.method in csrf_methods:
             check_csrf()
 
+    def add_limit_headers_on_writes(response):
+        return response if request.method in SAFE_METHODS else add_limit_headers(response)
+
+    def release_limits_on_writes(error: BaseException | None = None) -> None:
+        if request.method not in SAFE_METHODS:
+            release_limits(error)
+
     hooks[hooks.index(check_limits)] = check_limits_on_writes
     hooks[hooks.index(check_csrf)] = check_csrf_on_writes
+    after[after.index(add_limit_headers)] = add_limit_headers_on_writes
+    teardown[teardown.index(release_limits)] = release_limits_on_writes
 
 
 @event.listens_for(Engine, "connect")

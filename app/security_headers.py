@@ -33,19 +33,32 @@ PRIVATE_BLUEPRINTS = frozenset({"admin", "auth"})
 
 
 def init_security_headers(app: Flask) -> None:
-    production = app.config.get("ENV_NAME") == "production"
+    # Set on every response, replacing a view's own value (but the referrer policy, a default).
+    fixed = [
+        ("Content-Security-Policy", CONTENT_SECURITY_POLICY),
+        ("X-Content-Type-Options", "nosniff"),
+        ("X-Frame-Options", "DENY"),
+        ("Permissions-Policy", PERMISSIONS_POLICY),
+        ("Cross-Origin-Opener-Policy", "same-origin"),
+    ]
+    if app.config.get("ENV_NAME") == "production":
+        fixed.append(("Strict-Transport-Security", HSTS))
+    fixed = [(name.lower(), name, value) for name, value in fixed]
+    referrer = ("Referrer-Policy", "strict-origin-when-cross-origin")
 
     @app.after_request
     def add_security_headers(response: Response) -> Response:
         headers = response.headers
-        headers["Content-Security-Policy"] = CONTENT_SECURITY_POLICY
-        headers["X-Content-Type-Options"] = "nosniff"
-        headers["X-Frame-Options"] = "DENY"
-        headers.setdefault("Referrer-Policy", "strict-origin-when-cross-origin")
-        headers["Permissions-Policy"] = PERMISSIONS_POLICY
-        headers["Cross-Origin-Opener-Policy"] = "same-origin"
-        if production:
-            headers["Strict-Transport-Security"] = HSTS
+        # One look at the response's few headers, then appends: setting each header by name
+        # scanned them all once per header (and a miss raised and caught a KeyError).
+        present = {name.lower() for name, _ in headers}
+        for lowered, name, value in fixed:
+            if lowered in present:
+                headers[name] = value
+            else:
+                headers.add(name, value)
+        if "referrer-policy" not in present:
+            headers.add(*referrer)
         if request.blueprint in PRIVATE_BLUEPRINTS or (
             request.endpoint != "static" and _signed_in()
         ):

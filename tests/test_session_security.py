@@ -127,3 +127,17 @@ def test_an_author_cannot_link_someone_elses_post_as_a_translation(client):
     assert db.session.scalar(db.select(Post).where(Post.title == "Mine")) is None
     db.session.expire_all()
     assert db.session.get(Post, theirs.id).translation_group is None
+
+
+def test_a_new_secret_key_ends_sessions_unless_the_old_one_is_kept_as_a_fallback(app, client):
+    """Rotating ``SECRET_KEY`` signs everyone out; listing the old key in
+    ``SECRET_KEY_FALLBACKS`` keeps existing sessions valid while new cookies use the new key."""
+    make_user(email="author@example.org")
+    login(client, "author@example.org")
+    assert client.get("/admin/").status_code == 200
+    old = app.secret_key
+    app.config["SECRET_KEY_FALLBACKS"] = [old]
+    app.secret_key = "a brand new key for this test, long enough to be secret"
+    assert client.get("/admin/").status_code == 200  # the old cookie, verified by the fallback
+    app.config["SECRET_KEY_FALLBACKS"] = []
+    assert client.get("/admin/").status_code == 302  # signed with a key no longer trusted
