@@ -8,7 +8,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-from sqlalchemy import func, select, text
+from sqlalchemy import event, func, select, text
 
 from app.extensions import csrf, db
 from app.models import Tag
@@ -81,6 +81,47 @@ def test_reading_pages_keeps_their_statements_prepared(pg_app):
         assert "Read many times" in client.get("/").text
     # Rolled back after every request, psycopg would have forgotten them each time.
     assert _prepared_statements() > 0
+
+
+def test_every_public_page_reads_in_autocommit(pg_app):
+    """No statement of a public page opens a transaction: one that did would end with a
+    ROLLBACK, which makes psycopg forget the connection's prepared statements (each page's
+    queries planned again on every request). A statement that is not a plain SELECT (a CTE
+    heading it, say) counts as a write."""
+    from app.content.settings import save_settings
+    from app.templating import post_url
+    from tests.factories import make_category, make_page
+
+    writer = make_user(name="River Writer")
+    sections = [make_category(f"Section {n}") for n in range(3)]
+    posts = [
+        make_post(writer, title=f"River report {n}", category_ids=[sections[n % 3].id],
+                  tag_names=["eels"], sticky=n == 0)
+        for n in range(14)
+    ]  # fmt: skip
+    make_page("About", body="Who we are.")
+    save_settings({"featured_categories": [s.id for s in sections]})
+    db.session.commit()
+    with pg_app.test_request_context():
+        post = post_url(posts[5])
+    urls = ["/", "/?page=2", "/category/section-1/", "/tag/eels/", "/author/river-writer/",
+            post, "/about/", "/search?q=river", "/feed/", "/2024/"]  # fmt: skip
+    in_transaction: list[tuple[str, str]] = []
+
+    def note(connection, cursor, statement, *args) -> None:
+        if not connection.connection.dbapi_connection.autocommit:
+            in_transaction.append((url, statement[:80]))
+
+    client = pg_app.test_client()
+    for url in urls:  # the first views after the site changed write what they keep (counts)
+        assert client.get(url).status_code == 200, url
+    event.listen(db.engine, "before_cursor_execute", note)
+    try:
+        for url in urls:
+            assert client.get(url).status_code == 200, url
+    finally:
+        event.remove(db.engine, "before_cursor_execute", note)
+    assert in_transaction == []
 
 
 def test_a_view_that_flushed_without_committing_changes_nothing(pg_app):

@@ -19,12 +19,13 @@ from functools import lru_cache
 
 from sqlalchemy import (
     JSON,
+    ColumnElement,
     Integer,
     bindparam,
     cast,
     false,
     func,
-    literal,
+    literal_column,
     null,
     select,
     true,
@@ -136,6 +137,17 @@ def first_page(
 RECENT, PINNED, FEATURED, HEADLINES = 0, 1, 2, 3
 
 
+def _number(value: int) -> ColumnElement[int]:
+    """A constant of the statement's shape, written into its text (not a bound parameter):
+    slot numbers, category ids and LIMIT 1 are fixed per shape (``_first_page_sql`` is kept
+    per shape), and the statement stays under the 4 KB up to which psycopg keeps a statement's
+    parsed form (beyond, it parsed the text on every execution: ~60 µs a home page)."""
+    return literal_column(str(int(value)), Integer)
+
+
+ONE = _number(1)
+
+
 @lru_cache(maxsize=8)
 def _featured_shape(
     featured_category_ids: tuple[int, ...], categories: tuple[CategoryRef, ...]
@@ -177,27 +189,27 @@ def _first_page_sql(
         select(Post.id).where(*pinned).order_by(*newest).limit(bindparam("pinned_limit"))
     ).subquery("pinned")
     members = [
-        select(literal(RECENT).label("slot"), no_category.label("category_id"),
+        select(_number(RECENT).label("slot"), no_category.label("category_id"),
                recent_ids.c.id.label("post_id"), *no_strip),
-        select(literal(PINNED), no_category, pinned_ids.c.id, *no_strip),
+        select(_number(PINNED), no_category, pinned_ids.c.id, *no_strip),
     ]  # fmt: skip
     if with_headlines:
-        members.append(select(literal(HEADLINES), no_category, cast(null(), Integer),
+        members.append(select(_number(HEADLINES), no_category, cast(null(), Integer),
                               _headlines_json()))  # fmt: skip
     if shape:
         top = func.coalesce(
-            select(Post.id).where(*pinned).order_by(*newest).limit(1).scalar_subquery(),
-            select(Post.id).where(*unpinned).order_by(*newest).limit(1).scalar_subquery(),
+            select(Post.id).where(*pinned).order_by(*newest).limit(ONE).scalar_subquery(),
+            select(Post.id).where(*unpinned).order_by(*newest).limit(ONE).scalar_subquery(),
         )
         for category_id, ids in shape:
             newest_id = (
                 select(Post.id)
                 .where(*public, in_categories(ids), Post.id.is_distinct_from(top))
                 .order_by(*newest)
-                .limit(1)
+                .limit(ONE)
                 .scalar_subquery()
             )
-            members.append(select(literal(FEATURED), literal(category_id), newest_id, *no_strip))
+            members.append(select(_number(FEATURED), _number(category_id), newest_id, *no_strip))
     slots = union_all(*members).subquery("slots")
     if not with_headlines:
         return (

@@ -123,9 +123,11 @@ def card_options() -> tuple:
 
 
 def in_categories(category_ids: Iterable[int]):
+    """Posts in any of ``category_ids``: the ids are written into the statement (each list
+    built with it is kept per shape, the ids part of the shape)."""
+    ids = [literal_column(str(int(i)), Integer) for i in sorted(set(category_ids))]
     return exists().where(
-        post_categories.c.post_id == Post.id,
-        post_categories.c.category_id.in_(sorted(set(category_ids))),
+        post_categories.c.post_id == Post.id, post_categories.c.category_id.in_(ids)
     )
 
 
