@@ -170,3 +170,31 @@ def test_scheduled_posts_join_term_archives_when_their_time_comes(app_factory, m
         move_clock(monkeypatch, later)
         for url in urls:
             assert card_titles(client.get(url).text) == ["Embargoed", "Already out"], url
+
+
+def test_tag_and_author_archives_show_renames_at_once_and_read_their_subject_once(app_factory):
+    """A tag or author archive finds its subject by address once per site state (a plain row
+    kept per worker), so a repeat view runs one statement; renaming the tag or the author is
+    a public change, seen on the next view."""
+    from app.accounts.staff import update_profile
+    from app.content.taxonomy import save_tag
+    from tests.conftest import count_queries
+
+    app = app_factory(PAGE_CACHE=False)
+    client = app.test_client()
+    with app.app_context():
+        writer = make_user(name="Nasrin Sotoudeh")
+        make_post(writer, title="On the trial", tag_names=["Courts"])
+        for url in ("/tag/courts/", "/author/nasrin-sotoudeh/"):
+            client.get(url)  # what is read once per site state
+            with count_queries(app) as statements:
+                assert client.get(url).status_code == 200
+            assert len(statements) == 1, (url, statements)
+        tag = db.session.scalar(db.select(Tag).where(Tag.slug == "courts"))
+        save_tag(tag, name="Trials and courts", slug="courts")
+        db.session.commit()
+        assert "Trials and courts</h1>" in client.get("/tag/courts/").text
+        update_profile(writer, "N. Sotoudeh", "Lawyer.")
+        db.session.commit()
+        assert "N. Sotoudeh</h1>" in client.get(f"/author/{writer.slug}/").text
+        assert client.get("/tag/no-such-tag/").status_code == 404

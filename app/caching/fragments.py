@@ -51,16 +51,25 @@ def per_site_state(name: str, compute: Callable[[], T], *key: Hashable) -> T:
 MAX_VALUE_ENTRIES = 500
 
 
-def per_value(key: tuple, compute: Callable[[], T]) -> T:
+def per_value(
+    key: tuple,
+    compute: Callable[[], T],
+    *,
+    store: str = "broadside.per_value",
+    limit: int | None = None,
+) -> T:
     """``compute()``, run at most once per ``key`` in this worker and app, for results that are a
     pure function of the values in ``key`` (a post card keyed on everything it shows).
 
     Unlike ``per_site_state`` this needs no site state: a changed value is a new key, so saving
-    one post re-renders that post's card only. The least recently used entries go first."""
+    one post re-renders that post's card only. The least recently used entries go first, at
+    most ``limit`` (default ``MAX_VALUE_ENTRIES``) in ``store`` (each kind of value has its own,
+    so none crowds out another)."""
+    limit = MAX_VALUE_ENTRIES if limit is None else limit
     extensions = current_app._get_current_object().extensions  # one proxy lookup (~2.5 µs)
-    kept: OrderedDict | None = extensions.get("broadside.per_value")
+    kept: OrderedDict | None = extensions.get(store)
     if kept is None:
-        kept = extensions.setdefault("broadside.per_value", OrderedDict())
+        kept = extensions.setdefault(store, OrderedDict())
     with _lock:
         try:
             value = kept[key]
@@ -72,6 +81,6 @@ def per_value(key: tuple, compute: Callable[[], T]) -> T:
     value = compute()
     with _lock:
         kept[key] = value
-        while len(kept) > MAX_VALUE_ENTRIES:
+        while len(kept) > limit:
             kept.popitem(last=False)
     return value

@@ -18,6 +18,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from functools import lru_cache, partial
+from typing import NamedTuple
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import (
@@ -34,9 +35,9 @@ from sqlalchemy import (
     union_all,
 )
 from sqlalchemy.engine import Engine
-from sqlalchemy.orm import load_only
 
-from app.caching.fragments import per_site_state
+from app.caching.fragments import per_site_state, per_value
+from app.caching.generation import current_state
 from app.content import archive_counts
 from app.content.dates import MAX_YEAR, MIN_YEAR, from_site_time
 from app.content.listing import PUBLISHED, Query, card_options
@@ -238,7 +239,7 @@ def _as_years(rows) -> list[ArchiveYear]:
 Listing = Callable[..., Query]
 
 
-def find_archive(kind: str, slug: str) -> tuple[CategoryRef | Tag | User, Listing] | None:
+def find_archive(kind: str, slug: str) -> tuple[CategoryRef | TagRef | AuthorRef, Listing] | None:
     """The category, tag or author ``slug`` and its :data:`Listing` (for its page and its
     feed): a category's includes its sub-categories. None: there is no such archive."""
     if kind == "category":
@@ -249,12 +250,12 @@ def find_archive(kind: str, slug: str) -> tuple[CategoryRef | Tag | User, Listin
         ids = sorted({category.id} | descendant_ids(category.id, category_outline()))
         return category, partial(term_posts, post_categories, post_categories.c.category_id, ids)
     if kind == "tag":
-        tag = db.session.scalar(_by_slug(Tag), {"slug": slug})
+        tag = _subject(TagRef, _by_slug(Tag), slug)
         if tag is None:
             return None
         return tag, partial(term_posts, post_tags, post_tags.c.tag_id, [tag.id])
     if kind == "author":
-        author = db.session.scalar(_author_by_slug(), {"slug": slug})
+        author = _subject(AuthorRef, _author_by_slug(), slug)
         if author is None:
             return None
 
@@ -267,23 +268,60 @@ def find_archive(kind: str, slug: str) -> tuple[CategoryRef | Tag | User, Listin
     raise ValueError(f"no archive kind {kind!r}")
 
 
+class TagRef(NamedTuple):
+    """What a tag's archive and feed show of the tag."""
+
+    id: int
+    name: str
+    slug: str
+    description: str
+
+
+class AuthorRef(NamedTuple):
+    """What an author's archive and feed show of the account: never its e-mail, password hash
+    or second-factor secret."""
+
+    id: int
+    display_name: str
+    slug: str
+    bio: str
+
+
+# Tags and authors looked up by their address, kept per site state (renaming one is a public
+# change, which starts a new state): a site may have tens of thousands of tags, so no outline
+# of them is kept as for categories, only the most recently viewed.
+SUBJECTS_KEPT = 1000
+
+
+def _subject(shape: type[TagRef] | type[AuthorRef], statement: Select, slug: str):
+    """The tag or author at ``slug`` as a plain row (None: none there), read once per site
+    state and worker while it is among the ``SUBJECTS_KEPT`` most recently viewed."""
+
+    def read():
+        row = db.session.execute(statement, {"slug": slug}).first()
+        return None if row is None else shape(*row)
+
+    key = (shape.__name__, current_state().tag, slug)
+    return per_value(key, read, store="broadside.archive_subjects", limit=SUBJECTS_KEPT)
+
+
 # Statements below are built once (per shape) and given each request's values as parameters:
 # building them cost more than running them.
 
 
 @lru_cache(maxsize=2)
 def _by_slug(model: type) -> Select:
-    return select(model).where(model.slug == bindparam("slug"))
+    return select(model.id, model.name, model.slug, model.description).where(
+        model.slug == bindparam("slug")
+    )
 
 
 @lru_cache(maxsize=1)
 def _author_by_slug() -> Select:
     """An author as a public page shows them: never the account's e-mail, password hash or
-    second-factor secret (any other column is loaded on first use, as for a deferred one)."""
-    return (
-        select(User)
-        .where(User.slug == bindparam("slug"))
-        .options(load_only(User.id, User.display_name, User.slug, User.bio))
+    second-factor secret."""
+    return select(User.id, User.display_name, User.slug, User.bio).where(
+        User.slug == bindparam("slug")
     )
 
 
@@ -374,7 +412,7 @@ def _build_term_posts(
 
 def archive_posts(
     kind: str, slug: str
-) -> tuple[CategoryRef | Tag | User, Callable[..., Query | Select]] | None:
+) -> tuple[CategoryRef | TagRef | AuthorRef, Callable[..., Query | Select]] | None:
     """The archive's subject and its public posts, newest first, as cards (see
     :func:`find_archive`): ``listing(depth, *conditions)``, which ``listing.paginate`` calls."""
     found = find_archive(kind, slug)

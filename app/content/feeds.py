@@ -14,7 +14,7 @@ from sqlalchemy.orm import joinedload, selectinload
 
 from app.content.visibility import open_body_clauses, open_post_clauses
 from app.extensions import db
-from app.models import Post
+from app.models import Post, User
 
 if TYPE_CHECKING:
     from app.content.archives import Listing
@@ -41,5 +41,7 @@ def feed_posts(
         )
     else:  # public posts of the archive; open ones are those of them without a password
         query = archive(limit, *open_body_clauses(), *narrow).select()
-    query = query.options(joinedload(Post.author), selectinload(Post.categories)).limit(limit)
+    # The author's public name only: never the account's e-mail, password hash or secrets.
+    author = joinedload(Post.author).load_only(User.id, User.display_name, User.slug)
+    query = query.options(author, selectinload(Post.categories)).limit(limit)
     return list(db.session.scalars(query).unique())
