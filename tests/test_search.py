@@ -90,6 +90,22 @@ def test_snippets_are_escaped_text_with_the_words_marked(client, writer):
     assert "<script>" not in response.text.split('class="search-results"')[1]
 
 
+def test_a_snippet_shows_the_words_around_the_first_match_of_a_long_text(client, writer):
+    """A match deep in an article: the snippet starts a few words before it ("… "), marks it
+    and stops after about 32 words (" …"); a match in the title only shows the text's start."""
+    words = [f"w{n}" for n in range(3000)]
+    words[2000] = "Lighthouse"
+    make_post(writer, title="Deep", body=" ".join(words))
+    make_post(writer, title="Lighthouse keepers", body=" ".join(words[:100]))
+    response = client.get("/search?q=lighthouse")
+    snippets = [unescape(s) for s in SNIPPET.findall(response.text)]
+    deep = next(s for s in snippets if "mark" in s)
+    assert deep.startswith("… w1990 w1991 ") and "<mark>Lighthouse</mark> w2001" in deep
+    assert deep.endswith("w2021 …") and len(deep.split(" ")) == 34  # 32 words, two "…"
+    title_only = next(s for s in snippets if "mark" not in s)
+    assert title_only.startswith("w0 w1 w2 ") and title_only.endswith("w31 …")
+
+
 def test_only_what_a_visitor_may_read_is_found(client, writer):
     make_post(writer, title="Kelp published", body="kelp")
     make_post(writer, title="Kelp draft", body="kelp", status=PostStatus.DRAFT.value)

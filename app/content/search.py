@@ -46,6 +46,7 @@ import re
 import time
 import unicodedata
 import weakref
+from collections import deque
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -1077,16 +1078,13 @@ def snippet(
     escaping happens here, so nothing in a post can become markup in a snippet.
 
     A search page makes twenty of these (a title and a text per hit), over whole articles when
-    the match is in the title only: each distinct word is compared with the terms once."""
+    the match is in the title only. The words are walked up to the first match only (a text
+    in ASCII that holds none of the terms, which every match needs, is not walked at all), and
+    only the window shown is cut into words and the runs between them."""
     if not text_value:
         return Markup("")
+    text = text_value[:200_000]
     folded_terms = [_fold(t) for t in terms]
-    # Words and the runs between them alternate (``\w+|\W+``): the words are every other token.
-    tokens = _TOKEN.findall(text_value[:200_000])
-    offset = 0 if tokens and (tokens[0][0].isalnum() or tokens[0][0] == "_") else 1
-    word_count = (len(tokens) - offset + 1) // 2
-    if word_count <= 0:
-        return escape(text_value[:200])
     seen: dict[str, bool] = {}
 
     def hit(token: str) -> bool:
@@ -1095,24 +1093,53 @@ def snippet(
             found = seen[token] = _matches(token, folded_terms, stemming)
         return found
 
-    matching = [word for word in set(tokens[offset::2]) if hit(word)]
-    first = (min(tokens.index(word) for word in matching) - offset) // 2 if matching else 0
-    start_word = max(0, first - words // 3)
-    end_word = min(word_count, start_word + words)
-    start = offset + 2 * start_word
-    end = offset + 2 * (end_word - 1) + 1
-    out = [Markup("… ")] if start_word > 0 else []
+    lead = words // 3  # words shown before the first match
+    before: deque[int] = deque(maxlen=max(lead, 1))  # where the words before it start
+    start = None  # where the shown window starts (a word's start)
+    first_word = _WORD.search(text)
+    if first_word is None:
+        return escape(text_value[:200])
+    if _may_match(text, folded_terms, stemming):
+        for count, word in enumerate(_WORD.finditer(text)):
+            if hit(word.group()):
+                if lead == 0:
+                    start = word.start()
+                else:
+                    start = first_word.start() if count < lead else before[0]
+                break
+            before.append(word.start())
+    if start is None:  # no match: the beginning
+        start = first_word.start()
+    end = start
+    for shown, word in enumerate(_WORD.finditer(text, start), 1):
+        end = word.end()
+        if shown == words:
+            break
+    out = [Markup("… ")] if start > first_word.start() else []
     run: list[str] = []  # tokens since the last match, escaped together
-    for token in tokens[start:end]:
+    for token in _TOKEN.findall(text, start, end):
         if (token[0].isalnum() or token[0] == "_") and hit(token):
             out += (escape("".join(run)), _MARK, escape(token), _END_MARK)
             run = []
         else:
             run.append(token)
     out.append(escape("".join(run)))
-    if end_word < word_count:
+    if _WORD.search(text, end):
         out.append(Markup(" …"))
     return Markup("").join(out)  # every piece is escaped or one of these literals
+
+
+_WORD = re.compile(r"\w+")
+
+
+def _may_match(text: str, folded_terms: Sequence[str], stemming: bool) -> bool:
+    """False when no word of ``text`` can match: in ASCII a word folds to its lower case, and
+    a match is the term itself or, stemming, a word sharing its first four letters. Other
+    texts are not ruled out here (folding them whole would cost what walking them does)."""
+    if not text.isascii():
+        return True
+    lowered = text.lower()
+    return any((t[:4] if stemming and len(t) >= 4 else t) in lowered for t in folded_terms)
 
 
 # The results' cards, built once and run with each search's ids (see app.content.listing
