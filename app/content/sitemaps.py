@@ -17,7 +17,7 @@ from sqlalchemy import Connection, exists, extract, func, select
 
 from app.content import trees
 from app.content.taxonomy import all_categories
-from app.content.visibility import public_page_clauses, public_post_clauses
+from app.content.visibility import public_link_clauses, public_page_clauses, public_post_clauses
 from app.extensions import db
 from app.models import Category, Page, Post, Tag, User, post_categories, post_tags, utcnow
 
@@ -128,13 +128,15 @@ def categories_with_posts(now: datetime | None = None) -> list[Category]:
     category above one (a category's archive lists its sub-categories' posts too, see
     app.content.archives), in id order.
 
-    One index-backed EXISTS per category finds the first kind; the parents come from the list of
+    One index-backed EXISTS per category finds the first kind: a probe of the links' own copy
+    of their post's date (set while the post is published, app.content.term_links), one index
+    entry per category. Joining the posts instead let PostgreSQL, with the statistics of a
+    vacuumed database, hash every link of every public post. The parents come from the list of
     categories (sites have tens), read once."""
     now = now or utcnow()
     has_post = exists().where(
         post_categories.c.category_id == Category.id,
-        post_categories.c.post_id == Post.id,
-        *public_post_clauses(now),
+        *public_link_clauses(post_categories, now),
     )
     with_posts = set(db.session.scalars(select(Category.id).where(has_post)))
     categories = all_categories()
@@ -143,11 +145,10 @@ def categories_with_posts(now: datetime | None = None) -> list[Category]:
 
 
 def tags_with_posts(connection: Connection, now: datetime | None = None) -> Iterator[str]:
-    """Slugs of the tags that have a public post, read in batches on ``connection``."""
+    """Slugs of the tags that have a public post, read in batches on ``connection``: one probe
+    of the links' copy of their post's date per tag (see :func:`categories_with_posts`)."""
     now = now or utcnow()
-    has_post = exists().where(
-        post_tags.c.tag_id == Tag.id, post_tags.c.post_id == Post.id, *public_post_clauses(now)
-    )
+    has_post = exists().where(post_tags.c.tag_id == Tag.id, *public_link_clauses(post_tags, now))
     result = connection.execution_options(yield_per=BATCH).execute(
         select(Tag.slug).where(has_post).order_by(Tag.id)
     )
