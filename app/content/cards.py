@@ -27,7 +27,8 @@ from app.models import MediaKind
 
 class CardFieldMissing(LookupError):
     """A template read an attribute a card does not carry: add it to the card columns
-    (``listing.CARD_POST_COLUMNS``) rather than load it per card."""
+    (the fields of :class:`Card`, which ``listing.card_options`` loads) rather than load it per
+    card."""
 
 
 def _refuse(self: Any, name: str) -> Any:
@@ -64,6 +65,11 @@ class CardPicture(NamedTuple):
 
 
 class Card(NamedTuple):
+    """A post card: what a card, its byline, permalink and picture read
+    (app/templates/_partials/_post_card.html, app.templating ``post_card``); lists also check
+    ``status`` and ``published_at`` (``post_is_public``); ``version`` is the mapper's version
+    column. The fields are selected in this order (the mappers' own)."""
+
     id: int
     title: str
     slug: str
@@ -86,10 +92,10 @@ class Card(NamedTuple):
 
 # The order in which a card statement's columns come: the ORM selects an entity's loaded
 # columns in mapper order, then each joined entity's (``_check_shape`` compares the names).
-_POST_FIELDS = Card._fields[:-2]
+POST_CARD_FIELDS = Card._fields[:-2]  # the post's own, author and picture aside
 _AUTHOR_FIELDS = CardAuthor._fields
 _PICTURE_FIELDS = CardPicture._fields
-_WIDTH = len(_POST_FIELDS) + len(_AUTHOR_FIELDS) + len(_PICTURE_FIELDS)
+_WIDTH = len(POST_CARD_FIELDS) + len(_AUTHOR_FIELDS) + len(_PICTURE_FIELDS)
 _checked: dict[int, tuple[Select, int]] = {}
 
 
@@ -101,7 +107,7 @@ def read_cards(statement: Select, values: dict[str, Any] | None = None, lead: in
     if _checked.get(id(statement), (None,))[0] is not statement:
         _check_shape(statement, list(result.keys()), lead)
     cards = []
-    post_end = lead + len(_POST_FIELDS)
+    post_end = lead + len(POST_CARD_FIELDS)
     author_end = post_end + len(_AUTHOR_FIELDS)
     make_card, make_author, make_picture = Card._make, CardAuthor._make, CardPicture._make
     for row in result:
@@ -120,7 +126,7 @@ def read_cards(statement: Select, values: dict[str, Any] | None = None, lead: in
 
 def _check_shape(statement: Select, keys: list[str], lead: int) -> None:
     """Make sure the columns come as :class:`Card` expects (once per statement object)."""
-    expected = [*_POST_FIELDS, *_AUTHOR_FIELDS, *_PICTURE_FIELDS]
+    expected = [*POST_CARD_FIELDS, *_AUTHOR_FIELDS, *_PICTURE_FIELDS]
     # Joined entities' columns are labelled ``id_1``, ``slug_1`` where a name repeats.
     found = [key.rsplit("_", 1)[0] if key.rsplit("_", 1)[-1].isdigit() else key
              for key in keys[lead:]]  # fmt: skip

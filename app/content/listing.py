@@ -30,7 +30,7 @@ from typing import Any, NamedTuple
 from sqlalchemy import Integer, Select, bindparam, exists, literal_column
 from sqlalchemy.orm import joinedload, load_only
 
-from app.content.cards import read_cards
+from app.content.cards import POST_CARD_FIELDS, CardPicture, read_cards
 from app.extensions import db
 from app.models import MediaItem, Post, User, post_categories
 
@@ -93,17 +93,10 @@ def link_columns() -> tuple:
     return tuple(getattr(Post, name) for name in PostLink._fields)
 
 
-# What a post card, its byline, permalink and picture read (app/templates/_partials/
-# _post_card.html, app.templating ``post_card``); lists also check ``status`` and
-# ``published_at`` (``post_is_public``). ``version`` is the mapper's version column.
-CARD_POST_COLUMNS = (
-    "id", "title", "slug", "excerpt", "status", "author_id", "published_at", "created_at",
-    "language", "byline_name", "password", "sticky", "featured_media_id", "version",
-)  # fmt: skip
-CARD_MEDIA_COLUMNS = (
-    "id", "kind", "mime_type", "storage_key", "width", "height", "alt", "decorative",
-    "renditions", "updated_at",
-)  # fmt: skip
+# What a post card, its byline, permalink and picture read: one list, the fields of
+# app.content.cards ``Card`` (the post's own) and ``CardPicture``.
+CARD_POST_COLUMNS = POST_CARD_FIELDS
+CARD_MEDIA_COLUMNS = CardPicture._fields
 
 
 @lru_cache(maxsize=1)
