@@ -6,10 +6,11 @@ from datetime import UTC, datetime, timedelta
 
 import feedparser
 import pytest
+from sqlalchemy import event
 
 from app.extensions import db
 from app.media.library import add_media
-from app.models import PostStatus
+from app.models import Category, MediaItem, Post, PostStatus, User
 from tests import media_samples as samples
 from tests.conftest import count_queries
 from tests.factories import make_category, make_post, make_user
@@ -153,3 +154,77 @@ def test_a_feed_costs_the_same_queries_for_five_or_twenty_posts(app, client, wri
     with count_queries(app) as many:
         client.get("/feed/")
     assert len(few) == len(many) <= 6
+
+
+def test_a_feed_reads_plain_rows_not_orm_objects(app, client, writer):
+    section = make_category("Rivers")
+    item = add_media(samples.photo((1400, 900)), "river.jpg", writer, alt="A river")
+    db.session.commit()
+    for n in range(3):
+        make_post(writer, title=f"River {n}", category_ids=[section.id],
+                  featured_media_id=item.id, published_at=START + timedelta(n))  # fmt: skip
+    urls = ["/feed/", "/feed/atom/", "/category/rivers/feed/"]
+    for url in urls:  # the category outline, kept per site state, is read once
+        parse(client, url)
+    built: list[str] = []
+
+    def note(target, context) -> None:
+        built.append(type(target).__name__)
+
+    for model in (Post, User, MediaItem, Category):
+        event.listen(model, "load", note)
+    try:
+        for url in urls:
+            _response, feed = parse(client, url)
+            assert [e.title for e in feed.entries] == ["River 2", "River 1", "River 0"]
+            assert feed.entries[0].author == "Ada Writer"
+            if "atom" not in url:  # RSS's enclosure (feedgen writes none in Atom)
+                assert feed.entries[0].enclosures[0].href.startswith("http://localhost/media/")
+    finally:
+        for model in (Post, User, MediaItem, Category):
+            event.remove(model, "load", note)
+    assert built == []
+
+
+def test_a_kept_entry_is_written_again_when_anything_it_shows_changes(app, client, writer):
+    section = make_category("Rivers")
+    post = make_post(writer, title="Salmon", body="Old words", category_ids=[section.id])
+    for url in ["/feed/", "/feed/atom/"]:  # written and kept by this worker
+        entry = parse(client, url)[1].entries[0]
+        assert "Old words" in entry.content[0].value and entry.author == "Ada Writer"
+
+    post.body_html = "<p>New words</p>"  # a body changed without its version (an import, say)
+    section.name = "Streams"
+    writer.display_name = "Ada Renamed"
+    db.session.commit()
+    for url in ["/feed/", "/feed/atom/"]:
+        entry = parse(client, url)[1].entries[0]
+        assert "New words" in entry.content[0].value
+        assert "Old words" not in entry.content[0].value
+        assert entry.author == "Ada Renamed"
+        assert [t.get("label") or t.term for t in entry.tags] == ["Streams"]
+    # Another address of the same site: links are written for the address asked.
+    entry = parse(client, "/feed/", Host="news.example.org")[1].entries[0]
+    assert entry.link.startswith("http://news.example.org/")
+
+
+def test_rss_entries_keep_the_usual_namespace_prefixes(client, writer):
+    make_post(writer, title="Prefixes", body="Text")
+    text = client.get("/feed/").text
+    # Readers that look for the prefixed names, not the namespaces, still find them.
+    assert "<content:encoded><![CDATA[" in text and "<dc:creator>Ada Writer</dc:creator>" in text
+    assert text.count('xmlns:content="') == 1 and text.count('xmlns:dc="') == 1
+
+
+def test_an_archive_feed_in_one_language_looks_past_newer_posts_in_others(client, writer):
+    parent = make_category("Reports")
+    child = make_category("Annual", parent=parent)
+    make_post(writer, title="Bericht", language="de", category_ids=[child.id], published_at=START)
+    make_post(writer, title="Verschlossen", language="de", category_ids=[parent.id],
+              password="sesame", published_at=START + timedelta(hours=1))  # fmt: skip
+    for n in range(22):  # more than a feed holds, all newer, in English
+        make_post(writer, title=f"Report {n}", category_ids=[parent.id, child.id],
+                  tag_names=["eels"], published_at=START + timedelta(days=1 + n))  # fmt: skip
+    for url in ["/category/reports/feed/?lang=de", f"/author/{writer.slug}/feed/atom/?lang=de"]:
+        assert [e.title for e in parse(client, url)[1].entries] == ["Bericht"], url
+    assert len(parse(client, "/tag/eels/feed/")[1].entries) == 20

@@ -84,3 +84,31 @@ def per_value(
         while len(kept) > limit:
             kept.popitem(last=False)
     return value
+
+
+def while_equal(
+    key: Hashable, inputs: object, compute: Callable[[], T], *, store: str, limit: int
+) -> T:
+    """``compute()``, kept per ``key`` for as long as it is asked for with equal ``inputs``.
+
+    For results of large values (a post's body) that would cost a pass over each to hash on
+    every request: ``key`` is small (the post's id) and ``inputs`` (everything the result is
+    made of) are kept beside the result and compared, which for the same text is a memory
+    comparison. Different inputs replace the entry. The least recently used of at most
+    ``limit`` entries in ``store`` go first."""
+    extensions = current_app._get_current_object().extensions
+    kept: OrderedDict | None = extensions.get(store)
+    if kept is None:
+        kept = extensions.setdefault(store, OrderedDict())
+    with _lock:
+        found = kept.get(key)
+        if found is not None and found[0] == inputs:
+            kept.move_to_end(key)
+            return found[1]
+    value = compute()
+    with _lock:
+        kept[key] = (inputs, value)
+        kept.move_to_end(key)
+        while len(kept) > limit:
+            kept.popitem(last=False)
+    return value

@@ -44,6 +44,7 @@ from app.content.listing import PUBLISHED, Query, card_options
 from app.content.settings import get_setting
 from app.content.taxonomy import CategoryRef, category_by_slug, category_outline, descendant_ids
 from app.content.visibility import (
+    open_body_clauses,
     public_link_clauses,
     public_post_clauses,
     public_posts_query,
@@ -259,9 +260,16 @@ def find_archive(kind: str, slug: str) -> tuple[CategoryRef | TagRef | AuthorRef
         if author is None:
             return None
 
-        def by_author(depth: int, *conditions: ColumnElement[bool]) -> Query:
+        def by_author(
+            depth: int,
+            *conditions: ColumnElement[bool],
+            open_only: bool = False,
+            language: str | None = None,
+        ) -> Query:
             values = {"author_id": author.id, "visible_until": utcnow()}
-            statement = _author_posts_sql()
+            if language:
+                values["language"] = language
+            statement = _author_posts_sql(open_only, bool(language))
             return Query(statement.where(*conditions) if conditions else statement, values)
 
         return author, by_author
@@ -325,13 +333,14 @@ def _author_by_slug() -> Select:
     )
 
 
-@lru_cache(maxsize=1)
-def _author_posts_sql() -> Select:
+@lru_cache(maxsize=4)
+def _author_posts_sql(open_only: bool = False, by_language: bool = False) -> Select:
     return (
         select(Post)
         .where(
             *public_post_clauses(bindparam("visible_until")),
             Post.author_id == bindparam("author_id"),
+            *_narrowing(open_only, by_language),
         )
         .order_by(Post.published_at.desc(), Post.id.desc())
     )
@@ -344,9 +353,13 @@ def term_posts(
     depth: int,
     *conditions: ColumnElement[bool],
     now: datetime | None = None,
+    open_only: bool = False,
+    language: str | None = None,
 ) -> Query:
     """The public posts linked to any of ``term_ids`` through ``link`` (post_categories or
-    post_tags), newest first, each once.
+    post_tags), newest first, each once; ``open_only``: those whose body any visitor may read
+    (a feed's), ``language``: in that language (both narrow a statement built once, unlike
+    ``conditions``, which build one for the request).
 
     The order comes from the link's own ``(term, published_at, post_id)`` partial index, so a
     page reads offset + page rows however rare the term is (the posts' date index, probing the
@@ -356,11 +369,22 @@ def term_posts(
     (number of terms) x depth link rows."""
     values = {"visible_until": utcnow() if now is None else now, "depth": depth}
     values.update((f"term_{n}", term_id) for n, term_id in enumerate(term_ids))
+    if language:
+        values["language"] = language
     if conditions:  # a language filter, say: built for this request
-        statement = _build_term_posts(link, term, len(term_ids), conditions)
+        narrow = (*conditions, *_narrowing(open_only, bool(language)))
+        statement = _build_term_posts(link, term, len(term_ids), narrow)
     else:
-        statement = _plain_term_posts_sql(link.name, len(term_ids))
+        statement = _plain_term_posts_sql(link.name, len(term_ids), open_only, bool(language))
     return Query(statement, values)
+
+
+def _narrowing(open_only: bool, by_language: bool) -> tuple[ColumnElement[bool], ...]:
+    """The conditions of ``open_only`` and ``language`` (a bound parameter ``language``)."""
+    return (
+        *(open_body_clauses() if open_only else ()),
+        *((Post.language == bindparam("language"),) if by_language else ()),
+    )
 
 
 _LINKS = {
@@ -370,9 +394,11 @@ _LINKS = {
 
 
 @lru_cache(maxsize=64)
-def _plain_term_posts_sql(link_name: str, terms: int) -> Select:
+def _plain_term_posts_sql(
+    link_name: str, terms: int, open_only: bool = False, by_language: bool = False
+) -> Select:
     link, term = _LINKS[link_name]
-    return _build_term_posts(link, term, terms, ())
+    return _build_term_posts(link, term, terms, _narrowing(open_only, by_language))
 
 
 def _build_term_posts(
@@ -414,14 +440,17 @@ def archive_posts(
     kind: str, slug: str
 ) -> tuple[CategoryRef | TagRef | AuthorRef, Callable[..., Query | Select]] | None:
     """The archive's subject and its public posts, newest first, as cards (see
-    :func:`find_archive`): ``listing(depth, *conditions)``, which ``listing.paginate`` calls."""
+    :func:`find_archive`): ``listing(depth, *conditions, language=None)``, which
+    ``listing.paginate`` calls."""
     found = find_archive(kind, slug)
     if found is None:
         return None
     subject, posts = found
 
-    def cards(depth: int, *conditions: ColumnElement[bool]) -> Query | Select:
-        found = posts(depth, *conditions)
+    def cards(
+        depth: int, *conditions: ColumnElement[bool], language: str | None = None
+    ) -> Query | Select:
+        found = posts(depth, *conditions, language=language)
         if conditions:  # a shape of this request's own: a plain select
             return found.select().options(*card_options())
         return Query(_as_cards(found.statement), found.values)

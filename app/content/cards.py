@@ -31,10 +31,11 @@ class CardFieldMissing(LookupError):
     card."""
 
 
-def _refuse(self: Any, name: str) -> Any:
+def refuse_missing(self: Any, name: str) -> Any:
+    """``__getattr__`` of a plain row: an attribute it does not carry fails loudly."""
     if name.startswith("__"):  # protocols probed with hasattr (``__html__``): plain absence
         raise AttributeError(name)
-    raise CardFieldMissing(f"{type(self).__name__} has no {name!r}: not read for lists")
+    raise CardFieldMissing(f"{type(self).__name__} has no {name!r}: not read with it")
 
 
 class CardAuthor(NamedTuple):
@@ -42,7 +43,7 @@ class CardAuthor(NamedTuple):
     display_name: str
     slug: str
 
-    __getattr__ = _refuse
+    __getattr__ = refuse_missing
 
 
 class CardPicture(NamedTuple):
@@ -57,7 +58,7 @@ class CardPicture(NamedTuple):
     decorative: bool
     updated_at: datetime
 
-    __getattr__ = _refuse
+    __getattr__ = refuse_missing
 
     @property
     def is_image(self) -> bool:
@@ -87,7 +88,7 @@ class Card(NamedTuple):
     author: CardAuthor | None
     featured_media: CardPicture | None
 
-    __getattr__ = _refuse
+    __getattr__ = refuse_missing
 
 
 # The order in which a card statement's columns come: the ORM selects an entity's loaded

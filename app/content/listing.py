@@ -23,7 +23,7 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
-from functools import lru_cache
+from functools import lru_cache, partial
 from math import ceil
 from typing import Any, NamedTuple
 
@@ -170,11 +170,14 @@ def narrowed(query: Listed, *conditions) -> Listed:
 
 def in_language(query: Listed, language: str) -> Listed:
     """``query`` narrowed to posts in ``language``; a :class:`Query` stays one, its statement
-    with the language as a parameter built once (an archive's listing takes it as a condition
-    inside its ranges: see app.content.archives ``term_posts``)."""
+    with the language as a parameter built once; an archive's listing is asked for its posts
+    in ``language``, which it narrows inside its ranges, also in a statement built once (see
+    app.content.archives ``term_posts``)."""
     if isinstance(query, Query):
         return Query(_in_language(query.statement), {**query.values, "language": language})
-    return narrowed(query, Post.language == language)
+    if isinstance(query, Select):
+        return query.where(Post.language == language)
+    return partial(query, language=language)
 
 
 @lru_cache(maxsize=64)

@@ -9,17 +9,21 @@ for every public page, which is what polling feed readers need.
 from __future__ import annotations
 
 import re
+from functools import partial
 from urllib.parse import urljoin
 
+from feedgen.entry import FeedEntry
 from feedgen.feed import FeedGenerator
-from flask import Response, abort, request, url_for
+from flask import Response, abort, current_app, request, url_for
+from lxml import etree
 
+from app.caching.fragments import while_equal
 from app.content.archives import find_archive
-from app.content.feeds import feed_posts
+from app.content.feeds import FeedPost, feed_posts
 from app.content.languages import is_valid_language
 from app.content.settings import get_setting
 from app.media.library import social_image
-from app.models import Post, utcnow
+from app.models import utcnow
 from app.public.routes import ARCHIVE_ENDPOINTS, bp
 from app.templating import category_url, post_url
 
@@ -46,8 +50,10 @@ def _language() -> str | None:
     return lang if lang and is_valid_language(lang) else None
 
 
-def _render(posts: list[Post], *, atom: bool, title: str, page_url: str, self_url: str):
-    root = url_for("public.home", _external=True).rstrip("/")
+def _render(posts: list[FeedPost], *, atom: bool, title: str, page_url: str, self_url: str):
+    home = url_for("public.home", _external=True)
+    root = home.rstrip("/")  # the site's address, with the script root
+    host = home[: len(home) - len(url_for("public.home"))]  # scheme and host alone
     site_title = get_setting("site_title")
     feed = FeedGenerator()
     feed.id(self_url)
@@ -61,32 +67,74 @@ def _render(posts: list[Post], *, atom: bool, title: str, page_url: str, self_ur
     feed.updated(max((p.updated_at for p in posts), default=utcnow()))
     if not atom:
         feed.load_extension("dc")  # RSS <author> must be an email address; names go in dc:creator
-    for post in reversed(posts):  # feedgen puts each new entry first
-        entry = feed.add_entry()
-        link = post_url(post, _external=True)
-        entry.id(link)
-        entry.guid(link, permalink=True)
-        entry.title(post.title)
-        entry.link(href=link)
-        entry.published(post.published_at)
-        entry.updated(max(post.updated_at, post.published_at))
-        author = post.byline_name or post.author.display_name
-        if atom:
-            entry.author(name=author)
-        else:
-            entry.dc.dc_creator(author)
-        entry.summary(post.excerpt or post.title)
-        entry.content(absolute_urls(post.body_html, root), type="CDATA" if not atom else "html")
-        for category in post.categories:
-            entry.category(term=category.slug, label=category.name,
-                           scheme=category_url(category, _external=True))  # fmt: skip
-        image = social_image(post.featured_media)
-        if image is not None:
-            url = urljoin(root + "/", image["url"])
-            size = _bytes_of(post.featured_media, image)
-            entry.enclosure(url, str(size), image["type"])
+    # Each entry is written once per worker and kept while the post and what its links are
+    # made of stay equal (the kept post is compared, body included: no hashing of bodies).
+    made_of = (atom, root, host, get_setting("site_timezone"), current_app.config["MEDIA_URL"])
+    entries = [
+        while_equal(
+            (*made_of, post.id),
+            post,
+            partial(_entry_xml, post, atom=atom, root=root, host=host),
+            store="broadside.feed_entries",
+            limit=KEPT_ENTRIES,
+        )
+        for post in posts
+    ]
     body = feed.atom_str(pretty=False) if atom else feed.rss_str(pretty=False)
+    closing = b"</feed>" if atom else b"</channel>"
+    head, tail = body.rsplit(closing, 1)
+    body = b"".join((head, *entries, closing, tail))
     return Response(body, content_type=ATOM_TYPE if atom else RSS_TYPE)
+
+
+# Entries kept per worker: a few feeds' worth (site, languages, archives, RSS and Atom). Each
+# holds its post's body twice (the post compared, the XML written), some 2 x 5-30 KB.
+KEPT_ENTRIES = 120
+# The namespaces feedgen declares on <rss> (content:encoded, dc:creator, atom:link): an entry
+# written on its own declares them again on its <item>, which the feed already does.
+_RSS_NAMESPACES = {
+    "atom": "http://www.w3.org/2005/Atom",
+    "content": "http://purl.org/rss/1.0/modules/content/",
+    "dc": "http://purl.org/dc/elements/1.1/",
+}
+_ITEM_DECLARATIONS = re.compile(rb'^<item(?: xmlns:\w+="[^"]*")*>')
+
+
+def _entry_xml(post: FeedPost, *, atom: bool, root: str, host: str) -> bytes:
+    """One ``<item>`` (RSS) or ``<entry>`` (Atom) as feedgen writes it inside its feed."""
+    entry = FeedEntry()
+    link = host + post_url(post)
+    entry.id(link)
+    entry.guid(link, permalink=True)
+    entry.title(post.title)
+    entry.link(href=link)
+    entry.published(post.published_at)
+    entry.updated(max(post.updated_at, post.published_at))
+    author = post.byline_name or post.author_name
+    if atom:
+        if author:
+            entry.author(name=author)
+    else:
+        entry.load_extension("dc")
+        if author:
+            entry.dc.dc_creator(author)
+    entry.summary(post.excerpt or post.title)
+    entry.content(absolute_urls(post.body_html, root), type="CDATA" if not atom else "html")
+    for category in post.categories:
+        entry.category(term=category.slug, label=category.name,
+                       scheme=host + category_url(category))  # fmt: skip
+    image = social_image(post.featured_media)
+    if image is not None:
+        url = urljoin(root + "/", image["url"])
+        size = _bytes_of(post.featured_media, image)
+        entry.enclosure(url, str(size), image["type"])
+    if atom:  # Atom's elements are in no namespace until the feed's xmlns="..." takes them in
+        return etree.tostring(entry.atom_entry(), encoding="UTF-8", xml_declaration=False)
+    # Written inside an <rss> with feedgen's prefixes, so they stay "content:" and "dc:".
+    channel = etree.SubElement(etree.Element("rss", nsmap=_RSS_NAMESPACES), "channel")
+    channel.append(entry.rss_entry())
+    written = etree.tostring(channel[0], encoding="UTF-8", xml_declaration=False)
+    return _ITEM_DECLARATIONS.sub(b"<item>", written, count=1)
 
 
 def _bytes_of(item, image: dict) -> int:
