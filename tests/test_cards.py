@@ -96,3 +96,23 @@ def test_a_template_reading_what_a_card_does_not_carry_fails_loudly(site):
             site.jinja_env.from_string("{{ media.caption }}").render(media=cards[0].featured_media)
         # Protocols probed with hasattr stay plain absences (escaping a card is not an error).
         assert not hasattr(cards[0], "__html__")
+
+
+def test_a_post_page_reads_its_post_as_a_plain_row(site):
+    with site.app_context():
+        writer = db.session.scalar(db.select(User).where(User.display_name == "Shirin Ebadi"))
+        writer.bio = "Lawyer and writer."
+        photo = db.session.scalar(db.select(MediaItem))
+        photo.caption, photo.credit = "The march in March", "Photo: Staff"
+        db.session.commit()
+    for url in ["/2024/03/14/report-13/", "/2024/03/13/report-12/"]:
+        _loaded(site, url)  # the chrome, kept per site state, read once
+        html, built = _loaded(site, url)
+        assert built == [], f"{url} built {built}"
+        assert "<h1" in html and ("Report 13" in html or "Report 12" in html)
+    html, _ = _loaded(site, "/2024/03/14/report-13/")
+    assert "The march in March" in html and "Photo: Staff" in html  # the picture's caption
+    assert "Lawyer and writer." in html and 'href="/author/shirin-ebadi/"' in html
+    assert "/2024/03/13/report-12/" in html  # the previous post
+    guest, _ = _loaded(site, "/2024/03/13/report-12/")
+    assert "Guest Writer" in guest

@@ -16,7 +16,8 @@ as the ORM's ``raiseload`` did, instead of rendering an empty string.
 
 from __future__ import annotations
 
-from datetime import datetime
+from collections.abc import Sequence
+from datetime import date, datetime
 from typing import Any, NamedTuple
 
 from sqlalchemy import Select
@@ -136,3 +137,104 @@ def _check_shape(statement: Select, keys: list[str], lead: int) -> None:
     if len(_checked) > 256:  # statements are built once per shape: this never fills up
         _checked.clear()
     _checked[id(statement)] = (statement, lead)
+
+
+# ---- the post page -------------------------------------------------------------------------
+# A post page reads one post, its author's public columns and its picture: built in the ORM
+# (three instrumented objects, their loader state set up per execution) that cost ~0.15 ms on
+# SQLite and ~0.3 ms on PostgreSQL, more than the statement; as plain rows ~0.05 ms.
+
+
+class PostAuthor(NamedTuple):
+    """What a post page shows of its author: never the account's e-mail or secrets."""
+
+    id: int
+    display_name: str
+    slug: str
+    bio: str | None
+
+    __getattr__ = refuse_missing
+
+
+class PostPicture(NamedTuple):
+    """A post page's featured image: every column of the media item but its uploader."""
+
+    id: int
+    kind: MediaKind
+    mime_type: str
+    original_filename: str
+    storage_key: str
+    content_hash: str
+    file_size: int | None
+    width: int | None
+    height: int | None
+    renditions: list | None
+    title: str | None
+    alt: str
+    caption: str | None
+    credit: str | None
+    decorative: bool
+    created_at: datetime
+    updated_at: datetime
+
+    __getattr__ = refuse_missing
+
+    @property
+    def is_image(self) -> bool:
+        return self.kind == MediaKind.IMAGE
+
+
+class PostView(NamedTuple):
+    """A post as its page shows it: every column but the Markdown source (the page shows the
+    HTML made from it on save), in the model's order, with its author and picture."""
+
+    id: int
+    title: str
+    slug: str
+    body_html: str
+    custom_excerpt: str | None
+    excerpt: str
+    status: str
+    author_id: int
+    published_at: datetime | None
+    created_at: datetime
+    updated_at: datetime
+    language: str
+    translation_group: int | None
+    byline_name: str | None
+    source_name: str | None
+    source_url: str | None
+    source_published_on: date | None
+    sticky: bool
+    featured_media_id: int | None
+    password: str | None
+    seo_title: str | None
+    seo_description: str | None
+    noindex: bool
+    version: int
+    author: PostAuthor | None
+    featured_media: PostPicture | None
+
+    __getattr__ = refuse_missing
+
+    @property
+    def is_protected(self) -> bool:
+        return bool(self.password)
+
+
+POST_VIEW_FIELDS = PostView._fields[:-2]
+_POST_VIEW_WIDTH = len(POST_VIEW_FIELDS) + len(PostAuthor._fields) + len(PostPicture._fields)
+
+
+def post_view(row: Sequence[Any]) -> PostView:
+    """A :class:`PostView` from a row of ``app.content.surroundings.post_page_sql``'s columns
+    (the post's, its author's, its picture's, in that order; more may follow)."""
+    post_end = len(POST_VIEW_FIELDS)
+    author_end = post_end + len(PostAuthor._fields)
+    author = row[post_end:author_end]
+    picture = row[author_end:_POST_VIEW_WIDTH]
+    return PostView(
+        *row[:post_end],
+        PostAuthor._make(author) if author[0] is not None else None,
+        PostPicture._make(picture) if picture[0] is not None else None,
+    )

@@ -29,11 +29,12 @@ from sqlalchemy import (
 )
 from sqlalchemy.dialects.postgresql import aggregate_order_by
 
+from app.content.cards import POST_VIEW_FIELDS, PostAuthor, PostPicture, PostView, post_view
 from app.content.listing import PostLink, fold_statements, json_timestamp
 from app.content.taxonomy import TermLink, post_term_rows, post_terms
 from app.content.visibility import public_post_clauses
 from app.extensions import db
-from app.models import Post, utcnow
+from app.models import MediaItem, Post, User, utcnow
 
 PREVIOUS, NEXT, CATEGORY, TAG = "0-previous", "1-next", "category", "tag"
 
@@ -75,19 +76,39 @@ def _gathered(rows) -> Surroundings:
 
 def post_and_surroundings(
     post_statement: Select, slug: str, *, now: datetime | None = None
-) -> tuple[Post | None, Surroundings | None]:
-    """The post ``post_statement`` finds by its ``slug`` parameter and, on PostgreSQL, its
-    surroundings (as :func:`surroundings` with neighbours) read by the same statement, as a
-    JSON column; None for them on SQLite (see :func:`listing.fold_statements`)."""
+) -> tuple[PostView | None, Surroundings | None]:
+    """The post ``post_statement`` (:func:`post_page_sql`) finds by its ``slug`` parameter, as
+    a plain row, and, on PostgreSQL, its surroundings (as :func:`surroundings` with
+    neighbours) read by the same statement, as a JSON column; None for them on SQLite (see
+    :func:`listing.fold_statements`)."""
+    connection = db.session.connection()  # plain rows (app.content.cards.post_view)
     if not fold_statements():
-        return db.session.scalar(post_statement, {"slug": slug}), None
+        row = connection.execute(post_statement, {"slug": slug}).first()
+        return (None if row is None else post_view(row)), None
     parameters = {"slug": slug, "now": now or utcnow()}
-    row = db.session.execute(_with_surroundings(post_statement), parameters).first()
+    row = connection.execute(_with_surroundings(post_statement), parameters).first()
     if row is None:
         return None, None
     # JSON has no timestamps: the two dates come as text.
     rows = (values[:5] + [json_timestamp(v) for v in values[5:]] for values in row.around or ())
-    return row[0], _gathered(rows)
+    return post_view(row), _gathered(rows)
+
+
+@lru_cache(maxsize=1)
+def post_page_sql() -> Select:
+    """A post page's post by its ``slug``: the columns of :class:`~app.content.cards.PostView`
+    (the post's, its author's public ones, its picture's), built once."""
+    return (
+        select(
+            *(getattr(Post, name) for name in POST_VIEW_FIELDS),
+            *(getattr(User, name) for name in PostAuthor._fields),
+            *(getattr(MediaItem, name) for name in PostPicture._fields),
+        )
+        .select_from(Post)
+        .outerjoin(User, User.id == Post.author_id)
+        .outerjoin(MediaItem, MediaItem.id == Post.featured_media_id)
+        .where(Post.slug == bindparam("slug"))
+    )
 
 
 @lru_cache(maxsize=4)

@@ -1,7 +1,6 @@
 from __future__ import annotations
 
 from datetime import datetime
-from functools import lru_cache
 
 from flask import (
     Blueprint,
@@ -15,12 +14,12 @@ from flask import (
     session,
 )
 from flask_login import current_user
-from sqlalchemy import bindparam, select, text
+from sqlalchemy import text
 from sqlalchemy.exc import SQLAlchemyError
-from sqlalchemy.orm import defer, joinedload
 
 from app.caching.http import not_public_cacheable
 from app.content import archives, frontpage, listing
+from app.content.cards import PostView
 from app.content.dates import to_site_time
 from app.content.languages import is_valid_language
 from app.content.pages import child_pages, find_page_by_path
@@ -28,7 +27,12 @@ from app.content.permissions import can
 from app.content.protection import is_locked, unlock
 from app.content.publishing import translations_of
 from app.content.settings import get_setting
-from app.content.surroundings import Surroundings, post_and_surroundings, surroundings
+from app.content.surroundings import (
+    Surroundings,
+    post_and_surroundings,
+    post_page_sql,
+    surroundings,
+)
 from app.content.taxonomy import category_outline
 from app.content.visibility import (
     archive_is_public,
@@ -38,7 +42,7 @@ from app.content.visibility import (
 )
 from app.extensions import db, limiter
 from app.inputs import parse_int
-from app.models import Post, User
+from app.models import Post
 from app.public import metadata
 from app.templating import post_url
 
@@ -172,7 +176,7 @@ def month_archive(year: int, month: int):
 
 @bp.route("/<int:year>/<month>/<day>/<slug>/")
 def post_detail(year: int, month: str, day: str, slug: str):
-    post, around = post_and_surroundings(_post_by_slug(), slug)
+    post, around = post_and_surroundings(post_page_sql(), slug)
     if post is None:
         abort(404)
     is_public = post_is_public(post)
@@ -184,23 +188,8 @@ def post_detail(year: int, month: str, day: str, slug: str):
     return _render_post(post, is_public, around=around)
 
 
-@lru_cache(maxsize=1)
-def _post_by_slug():
-    """The post with its author's public columns, without its Markdown source (the page shows
-    the HTML made from it at save time); built once (building the loader options cost more
-    than running the query)."""
-    return (
-        select(Post)
-        .where(Post.slug == bindparam("slug"))
-        .options(
-            joinedload(Post.author).load_only(User.id, User.display_name, User.slug, User.bio),
-            defer(Post.body_source, raiseload=True),
-        )
-    )
-
-
 def _render_post(
-    post: Post,
+    post: Post | PostView,
     is_public: bool,
     password_error: str = "",
     status: int = 200,
