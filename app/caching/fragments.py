@@ -66,10 +66,7 @@ def per_value(
     most ``limit`` (default ``MAX_VALUE_ENTRIES``) in ``store`` (each kind of value has its own,
     so none crowds out another)."""
     limit = MAX_VALUE_ENTRIES if limit is None else limit
-    extensions = current_app._get_current_object().extensions  # one proxy lookup (~2.5 µs)
-    kept: OrderedDict | None = extensions.get(store)
-    if kept is None:
-        kept = extensions.setdefault(store, OrderedDict())
+    kept = _kept(store)
     with _lock:
         try:
             value = kept[key]
@@ -96,10 +93,7 @@ def while_equal(
     made of) are kept beside the result and compared, which for the same text is a memory
     comparison. Different inputs replace the entry. The least recently used of at most
     ``limit`` entries in ``store`` go first."""
-    extensions = current_app._get_current_object().extensions
-    kept: OrderedDict | None = extensions.get(store)
-    if kept is None:
-        kept = extensions.setdefault(store, OrderedDict())
+    kept = _kept(store)
     with _lock:
         found = kept.get(key)
         if found is not None and found[0] == inputs:
@@ -112,3 +106,12 @@ def while_equal(
         while len(kept) > limit:
             kept.popitem(last=False)
     return value
+
+
+def _kept(store: str) -> OrderedDict:
+    """The entries of ``store`` in this app."""
+    extensions = current_app._get_current_object().extensions  # one proxy lookup (~2.5 µs)
+    kept: OrderedDict | None = extensions.get(store)
+    if kept is None:
+        kept = extensions.setdefault(store, OrderedDict())
+    return kept

@@ -17,37 +17,15 @@ from typing import TYPE_CHECKING, NamedTuple
 
 from sqlalchemy import Select, bindparam, select
 
-from app.content.cards import refuse_missing
+from app.content.cards import PostPicture, refuse_missing
 from app.content.visibility import open_post_clauses
 from app.extensions import db
-from app.models import Category, MediaItem, MediaKind, Post, User, post_categories, utcnow
+from app.models import Category, MediaItem, Post, User, post_categories, utcnow
 
 if TYPE_CHECKING:
     from app.content.archives import Listing
 
 FEED_SIZE = 20
-
-
-class FeedPicture(NamedTuple):
-    """A post's featured image as a feed's enclosure reads it (app.media.library
-    ``social_image``, and the rendition's size in bytes)."""
-
-    id: int
-    kind: MediaKind
-    mime_type: str
-    storage_key: str
-    width: int | None
-    height: int | None
-    renditions: list | None
-    alt: str
-    decorative: bool
-    file_size: int | None
-
-    __getattr__ = refuse_missing
-
-    @property
-    def is_image(self) -> bool:
-        return self.kind == MediaKind.IMAGE
 
 
 class FeedCategory(NamedTuple):
@@ -69,7 +47,7 @@ class FeedPost(NamedTuple):
     updated_at: datetime
     byline_name: str | None
     author_name: str | None
-    featured_media: FeedPicture | None
+    featured_media: PostPicture | None  # every column: the enclosure's size is the file's
     categories: tuple[FeedCategory, ...]
 
     __getattr__ = refuse_missing
@@ -77,7 +55,7 @@ class FeedPost(NamedTuple):
 
 _POST_COLUMNS = (Post.id, Post.title, Post.slug, Post.excerpt, Post.body_html, Post.published_at,
                  Post.created_at, Post.updated_at, Post.byline_name)  # fmt: skip
-_PICTURE_COLUMNS = tuple(getattr(MediaItem, name) for name in FeedPicture._fields)
+_PICTURE_COLUMNS = tuple(getattr(MediaItem, name) for name in PostPicture._fields)
 
 
 def _feed_columns(query: Select) -> Select:
@@ -149,7 +127,7 @@ def feed_posts(
         FeedPost(
             *row[:width],
             row[width],
-            FeedPicture._make(row[width + 1 :]) if row[width + 1] is not None else None,
+            PostPicture._make(row[width + 1 :]) if row[width + 1] is not None else None,
             tuple(categories.get(row[0], ())),
         )
         for row in rows
