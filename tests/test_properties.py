@@ -6,11 +6,13 @@ Example counts are kept small so the suite stays quick; each run explores new in
 from __future__ import annotations
 
 import re
+from html import unescape
 
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from app.content import search
 from app.content.sanitize import sanitize_html
 from app.content.slugs import first_free, slugify
 from tests.test_sanitizer import assert_safe
@@ -105,3 +107,28 @@ def test_no_public_url_parameter_gives_a_500(client, pattern):
         assert response.status_code < 500, (pattern, value, response.status_code)
 
     check()
+
+
+_SNIPPET_WORDS = st.sampled_from(["kelp", "Kelp", "KELP", "sea", "of", "état", "etat", "a_b", "x1"])
+_SNIPPET_TEXT = st.lists(
+    st.one_of(_SNIPPET_WORDS, st.sampled_from([" ", ", ", " <b>", " & ", "\n", "'", '"', "—"])),
+    max_size=120,
+).map("".join)
+
+
+@settings(max_examples=300, suppress_health_check=[HealthCheck.too_slow])
+@given(_SNIPPET_TEXT, st.lists(st.sampled_from(["kelp", "of", "etat", "a_b"]), min_size=1))
+def test_a_search_snippet_shows_the_text_as_written_with_exactly_the_matching_words_marked(
+    text, terms
+):
+    """In ASCII and in other text alike (two code paths): the snippet is a stretch of the text,
+    escaped, every word in it that is one of the terms (ignoring case and accents) is marked,
+    and no other word is."""
+    shown = str(search.snippet(text, terms, words=8))
+    assert "<" not in re.sub(r"</?mark>", "", shown)
+    plain = re.sub(r"</?mark>", "", shown).removeprefix("… ").removesuffix(" …")
+    assert unescape(plain) in text
+    marked = re.findall(r"<mark>(.*?)</mark>", shown)
+    assert all(search._fold(unescape(w)) in terms for w in marked)
+    words = re.findall(r"\w+", unescape(re.sub(r"<mark>.*?</mark>", " ", shown)))
+    assert not [w for w in words if search._fold(w) in terms]

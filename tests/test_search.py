@@ -90,6 +90,16 @@ def test_snippets_are_escaped_text_with_the_words_marked(client, writer):
     assert "<script>" not in response.text.split('class="search-results"')[1]
 
 
+def test_a_snippet_without_the_words_is_escaped_text_too(client, writer):
+    """A match in the title only: the text's start is shown, escaped, with nothing marked."""
+    make_post(writer, title="Paste", body="Never type `<script>alert(1)</script>` & run.")
+    response = client.get("/search?q=paste")
+    snippet = SNIPPET.search(response.text).group(1)
+    assert snippet == "Never type &lt;script&gt;alert(1)&lt;/script&gt; &amp; run"
+    assert "<mark>" not in snippet
+    assert "<script>" not in response.text.split('class="search-results"')[1]
+
+
 def test_a_snippet_shows_the_words_around_the_first_match_of_a_long_text(client, writer):
     """A match deep in an article: the snippet starts a few words before it ("… "), marks it
     and stops after about 32 words (" …"); a match in the title only shows the text's start."""

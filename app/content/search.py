@@ -47,7 +47,7 @@ import time
 import unicodedata
 import weakref
 from collections import deque
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from functools import lru_cache
@@ -844,29 +844,25 @@ def _sqlite_rows(parsed, source, conditions, columns, staff, now, page, per_page
     found = [matches(_sqlite_match(parsed)), *conditions]
     if not staff:
         found.append(fts.c.rowid <= newest_key(now))
-    newest = list(
-        db.session.scalars(
-            select(fts.c.rowid)
-            .select_from(fts.join(source, fts.c.rowid == doc.id))
-            .where(*found)
-            .order_by(fts.c.rowid.desc())
-            .limit(CANDIDATES)
-        )
-    )
+    newest = db.session.scalars(  # all(): one fetchall, not a fetchone per row
+        select(fts.c.rowid)
+        .select_from(fts.join(source, fts.c.rowid == doc.id))
+        .where(*found)
+        .order_by(fts.c.rowid.desc())
+        .limit(CANDIDATES)
+    ).all()
     if not newest:
         return []
     stretch = fts.c.rowid.between(newest[-1], newest[0])
     needed = page * per_page + 1
     # The same filters as the candidates: this walk's rows are the page itself when it stops.
-    first = list(
-        db.session.scalars(
-            select(fts.c.rowid)
-            .select_from(fts.join(source, fts.c.rowid == doc.id))
-            .where(matches(_sqlite_match(parsed, FTS_FIRST_COLUMNS)), *conditions, stretch)
-            .order_by(fts.c.rowid.desc())
-            .limit(needed)
-        )
-    )
+    first = db.session.scalars(
+        select(fts.c.rowid)
+        .select_from(fts.join(source, fts.c.rowid == doc.id))
+        .where(matches(_sqlite_match(parsed, FTS_FIRST_COLUMNS)), *conditions, stretch)
+        .order_by(fts.c.rowid.desc())
+        .limit(needed)
+    ).all()
     if len(first) == needed:  # the page and the one after it start within the title matches
         ranked = first
     else:  # every title match of the stretch: they go first, then the others (stable sort)
@@ -1040,7 +1036,6 @@ def search(
 # ---- snippets ------------------------------------------------------------------------------
 
 _TOKEN = re.compile(r"\w+|\W+")
-_MARK, _END_MARK = Markup("<mark>"), Markup("</mark>")
 
 
 def _fold(word: str) -> str:
@@ -1078,9 +1073,12 @@ def snippet(
     escaping happens here, so nothing in a post can become markup in a snippet.
 
     A search page makes twenty of these (a title and a text per hit), over whole articles when
-    the match is in the title only. The words are walked up to the first match only (a text
-    in ASCII that holds none of the terms, which every match needs, is not walked at all), and
-    only the window shown is cut into words and the runs between them."""
+    the match is in the title only. A text in ASCII (most texts in English, German without
+    umlauts ...) is not cut into words: one regular expression finds the words that may match
+    (``_candidates``), each is checked as below, and the runs between them are escaped whole;
+    a text in ASCII that holds none of the terms, which every match needs, is not searched at
+    all. Other texts are walked word by word up to the first match, and only the window shown
+    is cut into words and the runs between them."""
     if not text_value:
         return Markup("")
     text = text_value[:200_000]
@@ -1093,40 +1091,93 @@ def snippet(
             found = seen[token] = _matches(token, folded_terms, stemming)
         return found
 
-    lead = words // 3  # words shown before the first match
-    before: deque[int] = deque(maxlen=max(lead, 1))  # where the words before it start
-    start = None  # where the shown window starts (a word's start)
     first_word = _WORD.search(text)
     if first_word is None:
         return escape(text_value[:200])
-    if _may_match(text, folded_terms, stemming):
-        for count, word in enumerate(_WORD.finditer(text)):
-            if hit(word.group()):
-                if lead == 0:
-                    start = word.start()
-                else:
-                    start = first_word.start() if count < lead else before[0]
-                break
-            before.append(word.start())
-    if start is None:  # no match: the beginning
-        start = first_word.start()
+    lead = words // 3  # words shown before the first match
+    ascii_text = text.isascii()
+    candidates = _candidates(tuple(folded_terms), stemming) if ascii_text else None
+    start = first_word.start()  # without a match: the beginning
+    if candidates is not None and _may_match(text, folded_terms, stemming):
+        match = next((m for m in candidates.finditer(text) if hit(m.group())), None)
+        if match is not None:
+            start = _lead_start(text, match.start(), lead, start)
+    elif ascii_text:
+        candidates = None  # no word can match
+    else:
+        start = _walk_to_first_match(text, start, lead, hit)
     end = start
     for shown, word in enumerate(_WORD.finditer(text, start), 1):
         end = word.end()
         if shown == words:
             break
-    out = [Markup("… ")] if start > first_word.start() else []
-    run: list[str] = []  # tokens since the last match, escaped together
-    for token in _TOKEN.findall(text, start, end):
-        if (token[0].isalnum() or token[0] == "_") and hit(token):
-            out += (escape("".join(run)), _MARK, escape(token), _END_MARK)
-            run = []
-        else:
-            run.append(token)
-    out.append(escape("".join(run)))
+    out: list[str] = ["… "] if start > first_word.start() else []
+    if ascii_text:
+        done = start  # escaped up to here
+        for match in () if candidates is None else candidates.finditer(text, start, end):
+            word = match.group()
+            if hit(word):  # an ASCII word (letters, digits, "_") needs no escaping
+                out += (escape(text[done : match.start()]), "<mark>", word, "</mark>")
+                done = match.end()
+        out.append(escape(text[done:end]))
+    else:
+        run: list[str] = []  # tokens since the last match, escaped together
+        for token in _TOKEN.findall(text, start, end):
+            if (token[0].isalnum() or token[0] == "_") and hit(token):
+                out += (escape("".join(run)), "<mark>", escape(token), "</mark>")
+                run = []
+            else:
+                run.append(token)
+        out.append(escape("".join(run)))
     if _WORD.search(text, end):
-        out.append(Markup(" …"))
-    return Markup("").join(out)  # every piece is escaped or one of these literals
+        out.append(" …")
+    return Markup("".join(out))  # noqa: S704 (every piece is escaped or a literal above)
+
+
+@lru_cache(maxsize=256)
+def _candidates(folded_terms: tuple[str, ...], stemming: bool) -> re.Pattern | None:
+    """The words of an ASCII text that may match ``folded_terms`` (``_matches`` decides): a
+    word that lower-cases to a term, or, stemming, one starting with a term's first four
+    letters. None when no term is in ASCII (no word of an ASCII text can match)."""
+    choices = sorted(
+        {
+            re.escape(term[:4]) + r"\w*" if stemming and len(term) >= 4 else re.escape(term)
+            for term in folded_terms
+            if term.isascii()
+        }
+    )
+    if not choices:
+        return None
+    return re.compile(r"(?<!\w)(?:" + "|".join(choices) + r")(?!\w)", re.ASCII | re.IGNORECASE)
+
+
+def _lead_start(text: str, at: int, lead: int, first: int) -> int:
+    """Where the ``lead`` words before ``at`` start (``first``, the first word's start, when
+    fewer words come before it), read backwards from ``at`` in growing steps."""
+    if lead == 0:
+        return at
+    span = 16 * lead
+    while True:
+        low = max(0, at - span)
+        starts = [word.start() for word in _WORD.finditer(text, low, at)]
+        if low == 0:
+            return first if len(starts) < lead else starts[-lead]
+        if len(starts) > lead:  # the first may be cut at ``low``; the lead-th last is whole
+            return starts[-lead]
+        span *= 4
+
+
+def _walk_to_first_match(text: str, first: int, lead: int, hit: Callable[[str], bool]) -> int:
+    """Where the shown window starts: ``lead`` words before the first match, walking word by
+    word; ``first``, the first word's start, when no word matches."""
+    before: deque[int] = deque(maxlen=max(lead, 1))  # where the words before it start
+    for count, word in enumerate(_WORD.finditer(text)):
+        if hit(word.group()):
+            if lead == 0:
+                return word.start()
+            return first if count < lead else before[0]
+        before.append(word.start())
+    return first
 
 
 _WORD = re.compile(r"\w+")
