@@ -826,7 +826,7 @@ def _index_plan(
     )
 
 
-def _sqlite_rows(parsed, source, conditions, columns, staff, now, page, per_page) -> list:
+def _sqlite_rows(parsed, shape, values, page, per_page) -> list:
     """One page of results (and one more row) from SQLite's FTS5 index.
 
     FTS5 walks the match lists in rowid order, newest first (see document_key), and stops at
@@ -838,44 +838,147 @@ def _sqlite_rows(parsed, source, conditions, columns, staff, now, page, per_page
     document that holds each word or phrase of the query, a pass over the whole index for a
     common word.)
     """
-    doc = search_documents.c
-    fts = table("search_fts", column("rowid"))
-    matches = literal_column("search_fts").op("MATCH")
-    found = [matches(_sqlite_match(parsed)), *conditions]
-    if not staff:
-        found.append(fts.c.rowid <= newest_key(now))
-    newest = db.session.scalars(  # all(): one fetchall, not a fetchone per row
-        select(fts.c.rowid)
-        .select_from(fts.join(source, fts.c.rowid == doc.id))
-        .where(*found)
-        .order_by(fts.c.rowid.desc())
-        .limit(CANDIDATES)
-    ).all()
+    candidates, in_title, rows = _sqlite_statements(shape)
+    values = {**values, "match": _sqlite_match(parsed), "candidates": CANDIDATES}
+    # all(): one fetchall, not a fetchone per row
+    newest = db.session.scalars(candidates, values).all()
     if not newest:
         return []
-    stretch = fts.c.rowid.between(newest[-1], newest[0])
     needed = page * per_page + 1
     # The same filters as the candidates: this walk's rows are the page itself when it stops.
     first = db.session.scalars(
-        select(fts.c.rowid)
-        .select_from(fts.join(source, fts.c.rowid == doc.id))
-        .where(matches(_sqlite_match(parsed, FTS_FIRST_COLUMNS)), *conditions, stretch)
-        .order_by(fts.c.rowid.desc())
-        .limit(needed)
+        in_title,
+        {
+            **values,
+            "match": _sqlite_match(parsed, FTS_FIRST_COLUMNS),
+            "low": newest[-1],
+            "high": newest[0],
+            "needed": needed,
+        },
     ).all()
     if len(first) == needed:  # the page and the one after it start within the title matches
         ranked = first
     else:  # every title match of the stretch: they go first, then the others (stable sort)
-        in_title = set(first)
-        ranked = sorted(newest, key=lambda key: key not in in_title)
+        found_in_title = set(first)
+        ranked = sorted(newest, key=lambda key: key not in found_in_title)
     wanted = ranked[(page - 1) * per_page : needed]
     if not wanted:
         return []
-    by_id = {
-        row.id: row
-        for row in db.session.execute(select(doc.id, *columns).where(doc.id.in_(wanted)))
-    }
+    by_id = {row.id: row for row in db.session.execute(rows, {"ids": wanted})}
     return [by_id[key] for key in wanted if key in by_id]
+
+
+@dataclass(frozen=True)
+class _Shape:
+    """Which filters a search has; its values go in as parameters (``_filter_values``), so the
+    statements are built once per shape, not once per search."""
+
+    staff: bool = False
+    language: bool = False
+    category_ids: bool = False
+    author_id: bool = False
+    year_range: bool = False
+
+    @property
+    def posts_only(self) -> bool:
+        return self.category_ids or self.author_id or self.year_range
+
+
+def _shape(filters: SearchFilters, staff: bool) -> _Shape:
+    return _Shape(
+        staff=staff,
+        language=bool(filters.language),
+        category_ids=bool(filters.category_ids),
+        author_id=bool(filters.author_id),
+        year_range=bool(filters.year_range),
+    )
+
+
+def _filter_values(filters: SearchFilters, now: datetime) -> dict:
+    start, end = filters.year_range or (None, None)
+    return {
+        "now": now,
+        "newest": newest_key(now),
+        "language": filters.language,
+        "category_ids": sorted(set(filters.category_ids or ())),
+        "author_id": filters.author_id,
+        "year_start": start,
+        "year_end": end,
+    }
+
+
+@lru_cache(maxsize=64)
+def _filtering(shape: _Shape):
+    """What may be found, on this table's own columns (kept in step by the indexing), so the
+    unfiltered search joins nothing: visitors find documents whose open_from has come.
+    Returns (the table to read, the conditions), with parameters for the values."""
+    doc = search_documents.c
+    posts, pages = Post.__table__, Page.__table__
+    conditions = []
+    if not shape.staff:
+        conditions.append(doc.open_from <= bindparam("now"))
+    if shape.posts_only:
+        conditions.append(doc.post_id.is_not(None))
+    source = search_documents
+    if shape.language or shape.posts_only:
+        source = source.outerjoin(posts, posts.c.id == doc.post_id)
+    if shape.language:
+        source = source.outerjoin(pages, pages.c.id == doc.page_id)
+        conditions.append(
+            or_(
+                posts.c.language == bindparam("language"), pages.c.language == bindparam("language")
+            )
+        )
+    if shape.author_id:
+        conditions.append(posts.c.author_id == bindparam("author_id"))
+    if shape.year_range:
+        conditions.append(
+            and_(
+                posts.c.published_at >= bindparam("year_start"),
+                posts.c.published_at < bindparam("year_end"),
+            )
+        )
+    if shape.category_ids:
+        conditions.append(
+            select(post_categories.c.post_id)
+            .where(
+                post_categories.c.post_id == doc.post_id,
+                post_categories.c.category_id.in_(bindparam("category_ids", expanding=True)),
+            )
+            .exists()
+        )
+    return source, tuple(conditions)
+
+
+_RESULT_COLUMNS = (
+    search_documents.c.post_id,
+    search_documents.c.page_id,
+    search_documents.c.title,
+    search_documents.c.excerpt,
+    search_documents.c.body,
+)
+
+
+@lru_cache(maxsize=64)
+def _sqlite_statements(shape: _Shape) -> tuple[Select, Select, Select]:
+    """(the newest ``candidates`` matches, the title matches between two keys, the rows of some
+    keys), built once per shape; the words go in as the ``match`` parameter."""
+    doc = search_documents.c
+    source, conditions = _filtering(shape)
+    fts = table("search_fts", column("rowid"))
+    matches = literal_column("search_fts").op("MATCH")(bindparam("match"))
+    keys = select(fts.c.rowid).select_from(fts.join(source, fts.c.rowid == doc.id))
+    newest_first = fts.c.rowid.desc()
+    found = [matches, *conditions]
+    if not shape.staff:
+        found.append(fts.c.rowid <= bindparam("newest"))
+    candidates = keys.where(*found).order_by(newest_first).limit(bindparam("candidates"))
+    stretch = fts.c.rowid.between(bindparam("low"), bindparam("high"))
+    in_title = (
+        keys.where(matches, *conditions, stretch).order_by(newest_first).limit(bindparam("needed"))
+    )
+    rows = select(doc.id, *_RESULT_COLUMNS).where(doc.id.in_(bindparam("ids", expanding=True)))
+    return candidates, in_title, rows
 
 
 def search(
@@ -895,41 +998,13 @@ def search(
     filters = filters or SearchFilters()
     now = now or utcnow()
     doc = search_documents.c
-    posts, pages = Post.__table__, Page.__table__
     postgres = _is_postgres(db.session.get_bind())
-
-    # What may be found, on this table's own columns (kept in step by the indexing), so the
-    # unfiltered search joins nothing: visitors find documents whose open_from has come.
-    conditions = []
-    if not staff:
-        conditions.append(doc.open_from <= now)
-    if filters.posts_only:
-        conditions.append(doc.post_id.is_not(None))
-    source = search_documents
-    if filters.language or filters.posts_only:
-        source = source.outerjoin(posts, posts.c.id == doc.post_id)
-    if filters.language:
-        source = source.outerjoin(pages, pages.c.id == doc.page_id)
-        conditions.append(
-            or_(posts.c.language == filters.language, pages.c.language == filters.language)
-        )
-    if filters.author_id:
-        conditions.append(posts.c.author_id == filters.author_id)
-    if filters.year_range:
-        start, end = filters.year_range
-        conditions.append(and_(posts.c.published_at >= start, posts.c.published_at < end))
-    if filters.category_ids:
-        conditions.append(
-            select(post_categories.c.post_id)
-            .where(
-                post_categories.c.post_id == doc.post_id,
-                post_categories.c.category_id.in_(sorted(set(filters.category_ids))),
-            )
-            .exists()
-        )
+    shape = _shape(filters, staff)
+    values = _filter_values(filters, now)
+    source, conditions = _filtering(shape)
     # Newest first is key order (see document_key): a draft without a date counts as newest.
     newest = doc.id.desc()
-    columns = (doc.post_id, doc.page_id, doc.title, doc.excerpt, doc.body)
+    columns = _RESULT_COLUMNS
 
     if postgres:
         configs = (
@@ -998,11 +1073,11 @@ def search(
         # one unbounded; a query expected to find few documents reads the whole index at once.
         floors = () if plan.few_matches else _window_floors(stats)
         for floor in (*floors, None):
-            rows = db.session.execute(ranked(floor)).all()
+            rows = db.session.execute(ranked(floor), values).all()
             if floor is None or (rows and rows[0].candidates >= CANDIDATES):
                 break
     else:
-        rows = _sqlite_rows(parsed, source, conditions, columns, staff, now, page, per_page)
+        rows = _sqlite_rows(parsed, shape, values, page, per_page)
     results.has_next = len(rows) > per_page
     rows = rows[:per_page]
     post_ids = [r.post_id for r in rows if r.post_id is not None]
