@@ -57,6 +57,7 @@ from sqlalchemy import (
     DDL,
     Connection,
     Select,
+    String,
     and_,
     bindparam,
     case,
@@ -591,8 +592,10 @@ def _sqlite_match(parsed: ParsedQuery, columns: Sequence[str] = ()) -> str:
     return expression
 
 
-def _pg_tsquery(parsed: ParsedQuery, configs: Sequence[str]):
-    """(all words in any one language's reading) AND NOT (an excluded word in any reading)."""
+def _pg_tsquery(words: Sequence, phrases: Sequence, excluded: Sequence, configs: Sequence[str]):
+    """(all words in any one language's reading) AND NOT (an excluded word in any reading).
+    ``words``, ``phrases`` (each written out, words joined by spaces) and ``excluded`` are
+    bound parameters (see ``_pg_ranked``)."""
 
     def any_of(queries: list):
         combined = queries[0]
@@ -600,20 +603,31 @@ def _pg_tsquery(parsed: ParsedQuery, configs: Sequence[str]):
             combined = func.tsquery_or(combined, other)
         return combined
 
-    readings, excluded = [], []
+    readings, exclusions = [], []
     for name in configs:
         config = cast(literal(name), REGCONFIG)
-        parts = [func.plainto_tsquery(config, w) for w in parsed.words]
-        parts += [func.phraseto_tsquery(config, " ".join(p)) for p in parsed.phrases]
+        parts = [func.plainto_tsquery(config, w) for w in words]
+        parts += [func.phraseto_tsquery(config, p) for p in phrases]
         query = parts[0]
         for part in parts[1:]:
             query = func.tsquery_and(query, part)
         readings.append(query)
-        excluded += [func.plainto_tsquery(config, w) for w in parsed.excluded]
+        exclusions += [func.plainto_tsquery(config, w) for w in excluded]
     positive = any_of(readings)
-    if not excluded:
+    if not exclusions:
         return positive
-    return func.tsquery_and(positive, func.tsquery_not(any_of(excluded)))
+    return func.tsquery_and(positive, func.tsquery_not(any_of(exclusions)))
+
+
+def _query_values(prefix: str, parsed: ParsedQuery) -> dict[str, str]:
+    """The values of the parameters ``_pg_ranked`` names after ``prefix``: ``w0``, ``w1`` ...
+    for the words, ``p0`` ... for the phrases (words joined by spaces), ``x0`` ... for the
+    excluded words."""
+    return {
+        **{f"{prefix}w{n}": word for n, word in enumerate(parsed.words)},
+        **{f"{prefix}p{n}": " ".join(phrase) for n, phrase in enumerate(parsed.phrases)},
+        **{f"{prefix}x{n}": word for n, word in enumerate(parsed.excluded)},
+    }
 
 
 # What PostgreSQL's statistics of the column (pg_stats, kept by ANALYZE) say about a query's
@@ -981,6 +995,69 @@ def _sqlite_statements(shape: _Shape) -> tuple[Select, Select, Select]:
     return candidates, in_title, rows
 
 
+@lru_cache(maxsize=256)
+def _pg_ranked(
+    shape: _Shape,
+    query: tuple[int, int, int],
+    configs: tuple[str, ...],
+    rarer_words: int | None,
+    floor: int | None,
+    candidates: int,
+) -> Select:
+    """PostgreSQL's one statement for a page of results, built once per shape: the filters,
+    how many words, phrases and excluded words the query has (``query``), the configurations
+    it is read in, how many rarer words the index is asked for (None: all), and the window's
+    lowest key (``floor``, written into the text so that the planner sees the recent index's
+    own condition). The words go in as parameters (``_query_values``)."""
+    doc = search_documents.c
+    source, conditions = _filtering(shape)
+    words, phrases, excluded = (
+        tuple(bindparam(f"q_{kind}{n}", type_=String) for n in range(count))
+        for kind, count in zip("wpx", query, strict=True)
+    )
+    # Evaluated once per search (an InitPlan): written inline, the query's parsing (cast
+    # to regconfig is not constant-folded) ran again for every row rechecked and ranked.
+    tsquery = select(_pg_tsquery(words, phrases, excluded, configs)).scalar_subquery()
+    if rarer_words is None:
+        found = [doc.vector.op("@@")(tsquery)]
+    else:
+        rarer = tuple(bindparam(f"r_w{n}", type_=String) for n in range(rarer_words))
+        found = [
+            doc.vector.op("@@")(select(_pg_tsquery(rarer, (), (), configs)).scalar_subquery()),
+            func.ts_match_vq(doc.vector, tsquery),  # a function: not an index condition
+        ]
+    # The newest CANDIDATES matches, found in the GIN index and ordered by date without
+    # reading their vectors (a phrase or an exclusion still rechecks each document that has
+    # all the words), within the newest documents from ``floor`` on (see _window_floors) ...
+    bounded = [] if floor is None else [doc.id >= literal_column(str(int(floor)))]
+    newest = (
+        select(doc.id)
+        .select_from(source)
+        .where(*found, *conditions, *bounded)
+        # id + 0: never a walk down the primary key testing every document on the way, which
+        # a generic plan (no idea how many match) would choose for a word as rare as one in
+        # a million.
+        .order_by((doc.id + literal_column("0")).desc())
+        .limit(candidates)
+        .subquery("candidates")
+    )
+    # ... and only those are ranked: title hits first, then relevance, then newest.
+    title_hit = func.ts_rank(
+        literal_column("'{0,0,0,1}'::float4[]"), doc.vector, tsquery
+    ) > literal(0)
+    return (
+        select(*_RESULT_COLUMNS, func.count().over().label("candidates"))
+        .select_from(newest.join(search_documents, doc.id == newest.c.id))
+        .order_by(
+            case((title_hit, 1), else_=0).desc(),
+            func.ts_rank(doc.vector, tsquery).desc(),
+            doc.id.desc(),  # newest first is key order (see document_key)
+        )
+        .limit(bindparam("rows"))
+        .offset(bindparam("first"))
+    )
+
+
 def search(
     raw_query: str,
     *,
@@ -997,15 +1074,9 @@ def search(
         return results
     filters = filters or SearchFilters()
     now = now or utcnow()
-    doc = search_documents.c
     postgres = _is_postgres(db.session.get_bind())
     shape = _shape(filters, staff)
     values = _filter_values(filters, now)
-    source, conditions = _filtering(shape)
-    # Newest first is key order (see document_key): a draft without a date counts as newest.
-    newest = doc.id.desc()
-    columns = _RESULT_COLUMNS
-
     if postgres:
         configs = (
             [config_for(filters.language)]
@@ -1014,66 +1085,30 @@ def search(
         )
         if filters.language and configs[0] != "simple":
             configs.append("simple")
-        # Evaluated once per search (an InitPlan): written inline, the query's parsing (cast
-        # to regconfig is not constant-folded) ran again for every row rechecked and ranked.
-        tsquery = select(_pg_tsquery(parsed, configs)).scalar_subquery()
         connection = db.session.connection()
         # The words the GIN index is asked for: all, or only the rarer ones when some are in
         # most documents (see _index_plan); the whole query then filters what those find.
         stats = _search_stats(connection)
         plan = _index_plan(connection, stats, parsed, configs)
-        if plan.words is None:
-            found = [doc.vector.op("@@")(tsquery)]
-        else:
-            rarer = select(_pg_tsquery(ParsedQuery(words=plan.words), configs))
-            found = [
-                doc.vector.op("@@")(rarer.scalar_subquery()),
-                func.ts_match_vq(doc.vector, tsquery),  # a function: not an index condition
-            ]
-
-        # The newest CANDIDATES matches, found in the GIN index and ordered by date without
-        # reading their vectors (a phrase or an exclusion still rechecks each document that
-        # has all the words), within the newest documents from ``floor`` on (see
-        # _window_floors) ...
-        def candidates_from(floor: int | None):
-            bounded = [] if floor is None else [doc.id >= literal_column(str(int(floor)))]
-            return (
-                select(doc.id)
-                .select_from(source)
-                .where(*found, *conditions, *bounded)
-                # id + 0: never a walk down the primary key testing every document on the
-                # way, which a generic plan (no idea how many match) would choose for a word
-                # as rare as one in a million.
-                .order_by((doc.id + literal_column("0")).desc())
-                .limit(CANDIDATES)
-                .subquery("candidates")
-            )
-
-        # ... and only those are ranked: title hits first, then relevance, then newest.
-        title_hit = func.ts_rank(
-            literal_column("'{0,0,0,1}'::float4[]"), doc.vector, tsquery
-        ) > literal(0)
-
-        def ranked(floor: int | None):
-            candidates = candidates_from(floor)
-            return (
-                select(*columns, func.count().over().label("candidates"))
-                .select_from(candidates.join(search_documents, doc.id == candidates.c.id))
-                .order_by(
-                    case((title_hit, 1), else_=0).desc(),
-                    func.ts_rank(doc.vector, tsquery).desc(),
-                    newest,
-                )
-                .limit(per_page + 1)
-                .offset((page - 1) * per_page)
-            )
-
+        rarer = None if plan.words is None else ParsedQuery(words=plan.words)
+        query = (len(parsed.words), len(parsed.phrases), len(parsed.excluded))
+        values = {
+            **values,
+            **_query_values("q_", parsed),
+            **(_query_values("r_", rarer) if rarer is not None else {}),
+            "first": (page - 1) * per_page,
+            "rows": per_page + 1,
+        }
         # The newest window that holds CANDIDATES matches holds the newest CANDIDATES: most
         # searches read one window; a word rare among recent documents reads a few, the last
         # one unbounded; a query expected to find few documents reads the whole index at once.
         floors = () if plan.few_matches else _window_floors(stats)
         for floor in (*floors, None):
-            rows = db.session.execute(ranked(floor), values).all()
+            statement = _pg_ranked(
+                shape, query, tuple(configs), None if rarer is None else len(rarer.words), floor,
+                CANDIDATES,
+            )  # fmt: skip
+            rows = db.session.execute(statement, values).all()
             if floor is None or (rows and rows[0].candidates >= CANDIDATES):
                 break
     else:
