@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from datetime import UTC, datetime, timedelta
+
 from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
 from flask_migrate import downgrade, upgrade
@@ -63,4 +65,24 @@ def test_pages_made_before_stored_excerpts_get_their_description(app, backend):
     assert stored["about"] == "We defend rivers."
     assert stored["long"].startswith("word0 word1 ") and stored["long"].endswith("…")
     assert len(stored["long"].split(" ")) == 40
+    _empty_database()
+
+
+def test_posts_indexed_before_the_titles_index_are_found_by_title_first(app, backend):
+    """3c9e5b1d7f2a fills SQLite's titles index from the documents already indexed: without it
+    a title match would not go before a newer match in the text."""
+    from app.content import search
+    from tests.factories import make_post, make_user
+
+    _empty_database()
+    conftest._postgres_schema_ready = False
+    upgrade(revision="b4f8c2e6a9d1")
+    writer = make_user()
+    day = datetime(2021, 3, 1, tzinfo=UTC)
+    make_post(writer, title="Kelp", body="Nothing else.", published_at=day)
+    make_post(writer, title="Field notes", body="About kelp.", published_at=day + timedelta(1))
+    db.session.commit()
+    upgrade()
+    assert [hit.title for hit in search.search("kelp", per_page=1).hits] == ["Kelp"]
+    db.session.remove()
     _empty_database()

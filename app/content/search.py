@@ -232,27 +232,46 @@ SQLITE_SCHEMA = (
     "INSERT INTO search_fts(rowid, title, excerpt, byline, tags, body) "
     "VALUES (new.id, new.title, new.excerpt, new.byline, new.tags, new.body); END",
 )
+# The titles alone, so that a search finds its newest title matches by walking the titles'
+# match lists, not every document holding the words (see _sqlite_rows). Made by revision
+# 3c9e5b1d7f2a.
+SQLITE_TITLES_SCHEMA = (
+    "CREATE VIRTUAL TABLE IF NOT EXISTS search_fts_titles USING fts5(title, "
+    "content='search_documents', content_rowid='id', "
+    "tokenize='unicode61 remove_diacritics 2')",
+    "CREATE TRIGGER IF NOT EXISTS search_documents_titles_ai AFTER INSERT ON search_documents "
+    "BEGIN INSERT INTO search_fts_titles(rowid, title) VALUES (new.id, new.title); END",
+    "CREATE TRIGGER IF NOT EXISTS search_documents_titles_ad AFTER DELETE ON search_documents "
+    "BEGIN INSERT INTO search_fts_titles(search_fts_titles, rowid, title) "
+    "VALUES ('delete', old.id, old.title); END",
+    "CREATE TRIGGER IF NOT EXISTS search_documents_titles_au AFTER UPDATE ON search_documents "
+    "BEGIN INSERT INTO search_fts_titles(search_fts_titles, rowid, title) "
+    "VALUES ('delete', old.id, old.title); "
+    "INSERT INTO search_fts_titles(rowid, title) VALUES (new.id, new.title); END",
+)
 # Whether visitors may find a match, read without its row (the rows hold whole texts): a search
 # checks the newest 500 matches here. Made by revision a7d3e9c1f5b2 (after the columns exist).
 SQLITE_VISIBLE_INDEX = (
     "CREATE INDEX IF NOT EXISTS search_fts_visible ON search_documents (id, open_from)"
 )
-SQLITE_DROP = "DROP TABLE IF EXISTS search_fts"
+SQLITE_DROP = ("DROP TABLE IF EXISTS search_fts_titles", "DROP TABLE IF EXISTS search_fts")
 # Tables (and an index) SQLite makes for the FTS5 index; not in the models (migrations/env.py
 # skips them).
 SQLITE_SHADOW_PREFIX = "search_fts"
 
 # ``metadata.create_all`` / ``drop_all`` make and remove them too (installed by install_listeners).
 _SQLITE_CREATE_DDL = [
-    DDL(s).execute_if(dialect="sqlite") for s in (*SQLITE_SCHEMA, SQLITE_VISIBLE_INDEX)
+    DDL(s).execute_if(dialect="sqlite")
+    for s in (*SQLITE_SCHEMA, SQLITE_VISIBLE_INDEX, *SQLITE_TITLES_SCHEMA)
 ]
-_SQLITE_DROP_DDL = DDL(SQLITE_DROP).execute_if(dialect="sqlite")
+_SQLITE_DROP_DDL = [DDL(s).execute_if(dialect="sqlite") for s in SQLITE_DROP]
 
 
-def create_sqlite_schema(connection: Connection) -> None:
-    """For migrations: the FTS5 table and triggers (no-op on PostgreSQL)."""
+def create_sqlite_schema(connection: Connection, statements: Sequence[str] = SQLITE_SCHEMA) -> None:
+    """For migrations: the FTS5 table and triggers (no-op on PostgreSQL); ``statements``:
+    SQLITE_TITLES_SCHEMA for the titles' table."""
     if connection.dialect.name == "sqlite":
-        for statement in SQLITE_SCHEMA:
+        for statement in statements:
             connection.exec_driver_sql(statement)
 
 
@@ -478,8 +497,9 @@ def install_listeners() -> None:
     for ddl in _SQLITE_CREATE_DDL:
         if not event.contains(search_documents, "after_create", ddl):
             event.listen(search_documents, "after_create", ddl)
-    if not event.contains(search_documents, "before_drop", _SQLITE_DROP_DDL):
-        event.listen(search_documents, "before_drop", _SQLITE_DROP_DDL)
+    for ddl in _SQLITE_DROP_DDL:
+        if not event.contains(search_documents, "before_drop", ddl):
+            event.listen(search_documents, "before_drop", ddl)
 
 
 # ---- parsing what a visitor typed -----------------------------------------------------------
@@ -841,45 +861,73 @@ def _index_plan(
 
 
 def _sqlite_rows(parsed, shape, values, page, per_page) -> list:
-    """One page of results (and one more row) from SQLite's FTS5 index.
+    """One page of results (and one more row) from SQLite's FTS5 indexes.
 
     FTS5 walks the match lists in rowid order, newest first (see document_key), and stops at
     the newest CANDIDATES matches; scheduled posts and drafts, keyed after now, are skipped in
-    the lists. Those are ranked in two groups, matches in the title first (FTS_FIRST_COLUMNS),
-    newest first within each: the title matches are found by one more walk over the same
-    stretch of keys, which stops once it has as many as the page needs (when titles match,
-    that is a few documents instead of the stretch's 500). (bm25 was not used: it counts every
-    document that holds each word or phrase of the query, a pass over the whole index for a
-    common word.)
+    the lists. Those are ranked in two groups, matches in the title first, newest first within
+    each. (bm25 was not used: it counts every document that holds each word or phrase of the
+    query, a pass over the whole index for a common word.)
+
+    The titles' own index (``search_fts_titles``) gives the newest title matches first, a walk
+    over titles only that stops at the page's worth. When there are that many, and fewer than
+    CANDIDATES matches are newer than the oldest of them, they are the page: the whole-text
+    walk then stops there too, instead of at the 500th match (at a million posts, a phrase of
+    common words checked in 500 documents instead of a dozen). Otherwise the newest CANDIDATES
+    matches are ranked as described, their title matches first.
     """
-    candidates, in_title, rows = _sqlite_statements(shape)
-    values = {**values, "match": _sqlite_match(parsed), "candidates": CANDIDATES}
-    # all(): one fetchall, not a fetchone per row
-    newest = db.session.scalars(candidates, values).all()
-    if not newest:
-        return []
+    candidates, titles, in_stretch, rows = _sqlite_statements(shape)
+    match = _sqlite_match(parsed)
     needed = page * per_page + 1
-    # The same filters as the candidates: this walk's rows are the page itself when it stops.
-    first = db.session.scalars(
-        in_title,
-        {
-            **values,
-            "match": _sqlite_match(parsed, FTS_FIRST_COLUMNS),
-            "low": newest[-1],
-            "high": newest[0],
-            "needed": needed,
-        },
-    ).all()
-    if len(first) == needed:  # the page and the one after it start within the title matches
-        ranked = first
-    else:  # every title match of the stretch: they go first, then the others (stable sort)
-        found_in_title = set(first)
-        ranked = sorted(newest, key=lambda key: key not in found_in_title)
+    # all(): one fetchall, not a fetchone per row
+    in_title = db.session.scalars(titles, {**values, "match": match, "needed": needed}).all()
+    ranked: Sequence[int] | None = None
+    if len(in_title) == needed:  # the matches down to the oldest of these, one more than asked
+        newest = db.session.scalars(
+            candidates,
+            {**values, "match": match, "floor": in_title[-1], "candidates": CANDIDATES + 1},
+        ).all()
+        matching = set(newest)
+        first = [key for key in in_title if key in matching]  # an excluded word elsewhere
+        if len(newest) <= CANDIDATES and len(first) == needed:
+            ranked = first
+        elif len(newest) > CANDIDATES:  # those older title matches are past the newest 500
+            newest = newest[:CANDIDATES]
+            ranked = _titles_first(newest, in_title)
+    else:  # every title match there is: those among the newest CANDIDATES go first
+        newest = db.session.scalars(
+            candidates, {**values, "match": match, "floor": MIN_KEY, "candidates": CANDIDATES}
+        ).all()
+        ranked = _titles_first(newest, in_title)
+    if ranked is None:  # title matches holding an excluded word elsewhere: those of the stretch
+        newest = db.session.scalars(
+            candidates, {**values, "match": match, "floor": MIN_KEY, "candidates": CANDIDATES}
+        ).all()
+        first = db.session.scalars(
+            in_stretch,
+            {
+                **values,
+                "match": _sqlite_match(parsed, FTS_FIRST_COLUMNS),
+                "low": newest[-1],
+                "high": newest[0],
+                "needed": needed,
+            },
+        ).all()
+        ranked = first if len(first) == needed else _titles_first(newest, first)
     wanted = ranked[(page - 1) * per_page : needed]
     if not wanted:
         return []
     by_id = {row.id: row for row in db.session.execute(rows, {"ids": wanted})}
     return [by_id[key] for key in wanted if key in by_id]
+
+
+def _titles_first(newest: Sequence[int], in_title: Iterable[int]) -> list[int]:
+    """``newest`` (keys, newest first), those also in ``in_title`` first (a stable sort)."""
+    first = set(in_title)
+    return sorted(newest, key=lambda key: key not in first)
+
+
+MIN_KEY = -(1 << 63)  # below every key: a walk with no floor
 
 
 @dataclass(frozen=True)
@@ -974,25 +1022,36 @@ _RESULT_COLUMNS = (
 
 
 @lru_cache(maxsize=64)
-def _sqlite_statements(shape: _Shape) -> tuple[Select, Select, Select]:
-    """(the newest ``candidates`` matches, the title matches between two keys, the rows of some
-    keys), built once per shape; the words go in as the ``match`` parameter."""
+def _sqlite_statements(shape: _Shape) -> tuple[Select, Select, Select, Select]:
+    """Built once per shape, the words going in as the ``match`` parameter: (the newest
+    ``candidates`` matches from ``floor`` on; the newest ``needed`` title matches, from the
+    titles' index; the newest ``needed`` title matches between two keys, from the whole-text
+    index; the rows of some keys)."""
     doc = search_documents.c
     source, conditions = _filtering(shape)
-    fts = table("search_fts", column("rowid"))
-    matches = literal_column("search_fts").op("MATCH")(bindparam("match"))
-    keys = select(fts.c.rowid).select_from(fts.join(source, fts.c.rowid == doc.id))
-    newest_first = fts.c.rowid.desc()
-    found = [matches, *conditions]
-    if not shape.staff:
-        found.append(fts.c.rowid <= bindparam("newest"))
-    candidates = keys.where(*found).order_by(newest_first).limit(bindparam("candidates"))
-    stretch = fts.c.rowid.between(bindparam("low"), bindparam("high"))
-    in_title = (
-        keys.where(matches, *conditions, stretch).order_by(newest_first).limit(bindparam("needed"))
-    )
+
+    def walk(name: str, limit: str, keys: str = "") -> Select:
+        fts = table(name, column("rowid"))
+        found = [literal_column(name).op("MATCH")(bindparam("match")), *conditions]
+        if not shape.staff:
+            found.append(fts.c.rowid <= bindparam("newest"))
+        if keys == "from floor":
+            found.append(fts.c.rowid >= bindparam("floor"))
+        elif keys == "between":
+            found.append(fts.c.rowid.between(bindparam("low"), bindparam("high")))
+        return (
+            select(fts.c.rowid)
+            .select_from(fts.join(source, fts.c.rowid == doc.id))
+            .where(*found)
+            .order_by(fts.c.rowid.desc())
+            .limit(bindparam(limit))
+        )
+
+    candidates = walk("search_fts", "candidates", "from floor")
+    titles = walk("search_fts_titles", "needed")
+    in_stretch = walk("search_fts", "needed", "between")
     rows = select(doc.id, *_RESULT_COLUMNS).where(doc.id.in_(bindparam("ids", expanding=True)))
-    return candidates, in_title, rows
+    return candidates, titles, in_stretch, rows
 
 
 @lru_cache(maxsize=256)
