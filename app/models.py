@@ -363,8 +363,9 @@ class Page(db.Model):
 # The search index (app/content/search.py): one row per post and page, holding the visible text
 # (HTML stripped) that is searched and shown in result snippets. PostgreSQL keeps a weighted
 # ``tsvector`` built with the language's text-search configuration, under a GIN index; SQLite
-# leaves that column empty and indexes the row in an FTS5 table (``search_fts``) kept in step
-# by triggers. Rows go with their post or page (ON DELETE CASCADE).
+# leaves that column empty and indexes the row in FTS5 tables (``search_fts``, and
+# ``search_fts_titles`` for the titles alone) kept in step by triggers. Rows go with their post
+# or page (ON DELETE CASCADE).
 search_documents = Table(
     "search_documents",
     db.metadata,

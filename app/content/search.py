@@ -10,7 +10,8 @@ importer) calls ``index_posts``/``index_pages`` itself.
 
 - SQLite: an FTS5 table ``search_fts`` over those columns (external content, so the text is
   stored once), tokenizer ``unicode61 remove_diacritics 2`` (``fragwurdige`` finds
-  ``fragwürdige``), kept in step by triggers on ``search_documents``.
+  ``fragwürdige``), and a second, ``search_fts_titles``, over the titles alone (for title
+  matches first, see ``_sqlite_rows``), both kept in step by triggers on ``search_documents``.
 - PostgreSQL: ``search_documents.vector``, a ``tsvector`` under a GIN index, built with the text
   search configuration of the document's language (``english``, ``german``, ``french`` ...,
   ``simple`` for languages PostgreSQL cannot stem, such as Persian), so ``letters`` finds
