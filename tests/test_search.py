@@ -424,6 +424,15 @@ def test_an_excluded_word_keeps_a_title_match_off_every_page(app, writer):
     assert titles_of("kelp -farming") == ["Kelp 2", "Kelp 0"]
 
 
+def test_an_excluded_word_in_every_match_finds_nothing(app, writer):
+    """Enough title matches for the page, each with the excluded word in its text, and no
+    other match: an empty page, not an error."""
+    for n in range(2):
+        make_post(writer, title=f"Kelp {n}", body="Kelp farming.")
+    assert titles_of("kelp -farming", per_page=1) == []
+    assert titles_of("kelp -farming") == []
+
+
 def test_beyond_the_candidate_bound(app, writer, monkeypatch):
     """Both databases rank only the newest CANDIDATES matches (the date decides, not the order
     of writing), so an older match is never listed, however well it ranks."""

@@ -904,6 +904,8 @@ def _sqlite_rows(parsed, shape, values, page, per_page) -> list:
         newest = db.session.scalars(
             candidates, {**values, "match": match, "floor": MIN_KEY, "candidates": CANDIDATES}
         ).all()
+        if not newest:  # every title match holds an excluded word, and nothing else matches
+            return []
         first = db.session.scalars(
             in_stretch,
             {
