@@ -651,6 +651,11 @@ def _query_values(prefix: str, parsed: ParsedQuery) -> dict[str, str]:
     }
 
 
+def _query_params(prefix: str, kind: str, count: int) -> tuple:
+    """``count`` bound parameters named as ``_query_values`` names them (``kind``: w, p, x)."""
+    return tuple(bindparam(f"{prefix}{kind}{n}", type_=String) for n in range(count))
+
+
 # What PostgreSQL's statistics of the column (pg_stats, kept by ANALYZE) say about a query's
 # words, read once every STATS_TTL_SECONDS per process:
 #
@@ -880,14 +885,16 @@ def _sqlite_rows(parsed, shape, values, page, per_page) -> list:
     candidates, titles, in_stretch, rows = _sqlite_statements(shape)
     match = _sqlite_match(parsed)
     needed = page * per_page + 1
-    # all(): one fetchall, not a fetchone per row
+
+    def newest_matches(floor: int = MIN_KEY, count: int = CANDIDATES) -> Sequence[int]:
+        """The newest ``count`` matches from key ``floor`` on, newest first."""
+        bounds = {"match": match, "floor": floor, "candidates": count}
+        return db.session.scalars(candidates, {**values, **bounds}).all()  # one fetchall
+
     in_title = db.session.scalars(titles, {**values, "match": match, "needed": needed}).all()
     ranked: Sequence[int] | None = None
     if len(in_title) == needed:  # the matches down to the oldest of these, one more than asked
-        newest = db.session.scalars(
-            candidates,
-            {**values, "match": match, "floor": in_title[-1], "candidates": CANDIDATES + 1},
-        ).all()
+        newest = newest_matches(in_title[-1], CANDIDATES + 1)
         matching = set(newest)
         first = [key for key in in_title if key in matching]  # an excluded word elsewhere
         if len(newest) <= CANDIDATES and len(first) == needed:
@@ -896,14 +903,10 @@ def _sqlite_rows(parsed, shape, values, page, per_page) -> list:
             newest = newest[:CANDIDATES]
             ranked = _titles_first(newest, in_title)
     else:  # every title match there is: those among the newest CANDIDATES go first
-        newest = db.session.scalars(
-            candidates, {**values, "match": match, "floor": MIN_KEY, "candidates": CANDIDATES}
-        ).all()
+        newest = newest_matches()
         ranked = _titles_first(newest, in_title)
     if ranked is None:  # title matches holding an excluded word elsewhere: those of the stretch
-        newest = db.session.scalars(
-            candidates, {**values, "match": match, "floor": MIN_KEY, "candidates": CANDIDATES}
-        ).all()
+        newest = newest_matches()
         if not newest:  # every title match holds an excluded word, and nothing else matches
             return []
         first = db.session.scalars(
@@ -1074,8 +1077,7 @@ def _pg_ranked(
     doc = search_documents.c
     source, conditions = _filtering(shape)
     words, phrases, excluded = (
-        tuple(bindparam(f"q_{kind}{n}", type_=String) for n in range(count))
-        for kind, count in zip("wpx", query, strict=True)
+        _query_params("q_", kind, count) for kind, count in zip("wpx", query, strict=True)
     )
     # Evaluated once per search (an InitPlan): written inline, the query's parsing (cast
     # to regconfig is not constant-folded) ran again for every row rechecked and ranked.
@@ -1083,7 +1085,7 @@ def _pg_ranked(
     if rarer_words is None:
         found = [doc.vector.op("@@")(tsquery)]
     else:
-        rarer = tuple(bindparam(f"r_w{n}", type_=String) for n in range(rarer_words))
+        rarer = _query_params("r_", "w", rarer_words)
         found = [
             doc.vector.op("@@")(select(_pg_tsquery(rarer, (), (), configs)).scalar_subquery()),
             func.ts_match_vq(doc.vector, tsquery),  # a function: not an index condition
