@@ -33,6 +33,9 @@ PER_PAGE = 10
 # posts); a category with sub-categories reads that once per (sub-)category. A node reading
 # more than this on a 3,000-post site reads "the site".
 ROW_BUDGET = 250
+# A search ranks the newest CANDIDATES (500) matches: for a word in every post it reads that
+# many. A plan reading twice that reads "the site" (all 3,000 documents).
+ROW_BUDGETS = {"search, a word in every post": 1000}
 
 
 @contextmanager
@@ -91,6 +94,8 @@ def _pages() -> dict[str, str]:
             f"search {kind}": "/search?" + urlencode({"q": words})
             for kind, words in search_words(POSTS).items()
         },
+        # A word in every post: its matches are the site (see search.WALK_SHARE).
+        "search, a word in every post": "/search?q=report",
     }
 
 
@@ -165,8 +170,9 @@ def test_postgresql_plans_read_a_page_not_the_site(big_site, backend):
                 ("", _custom_plan(statement, parameters)),
                 (" (generic plan)", _generic_plan(statement, parameters)),
             ):
+                budget = ROW_BUDGETS.get(kind, ROW_BUDGET)
                 for node in _nodes(plan):
-                    if _rows_read(node) > ROW_BUDGET:
+                    if _rows_read(node) > budget:
                         relation = node.get("Relation Name") or node.get("Index Name") or ""
                         problems.append(
                             f"{kind}{label}: {node['Node Type']} {relation} read "

@@ -532,6 +532,7 @@ def test_postgresql_reads_the_newest_window_that_holds_enough_matches(
     monkeypatch.setattr(search, "WINDOW", 10)
     monkeypatch.setattr(search, "WINDOW_GROWTH", 3)
     monkeypatch.setattr(search, "UNBOUNDED_BELOW", 0)
+    monkeypatch.setattr(search, "WALK_SHARE", 2)  # windows of the GIN index even for "kelp"
     day = datetime(2020, 1, 1, tzinfo=UTC)
     make_post(writer, title="Krill 0", body="krill", published_at=day - timedelta(days=9))
     for n in range(60):
@@ -549,6 +550,48 @@ def test_postgresql_reads_the_newest_window_that_holds_enough_matches(
     assert searched("krill") == (["Krill 2", "Krill 1", "Krill 0"], 3)
     monkeypatch.setattr(search, "CANDIDATES", 2)
     assert searched("krill") == (["Krill 2", "Krill 1"], 3)
+
+
+def test_postgresql_reads_the_newest_documents_in_turn_for_words_in_most_of_them(
+    app, writer, backend, monkeypatch
+):
+    """A word in most documents is not looked up in the GIN index (every document of the
+    window would be read): the newest documents are read one by one until enough match, and
+    the result is what the lookup finds. A filter, or a rarer word, keeps the lookup."""
+    if backend != "postgresql":
+        pytest.skip("SQLite walks FTS5's match lists newest first already")
+    from tests.test_query_plans import _generic_plan, _nodes, _rows_read, recorded_statements
+
+    monkeypatch.setattr(search, "CANDIDATES", 4)
+    monkeypatch.setattr(search, "UNBOUNDED_BELOW", 0)
+    day = datetime(2020, 1, 1, tzinfo=UTC)
+    for n in range(60):
+        body = "Kelp and krill." if n % 20 == 3 else "Kelp."
+        make_post(writer, title=f"Post {n}", body=body, published_at=day + timedelta(days=n),
+                  language="de" if n % 2 else "en")  # fmt: skip
+    _statistics_read()
+
+    def searched(query: str, **options) -> tuple[list[str], bool, float]:
+        """The titles found, whether the GIN index was asked, and the most rows a step of
+        the search read."""
+        with recorded_statements() as statements:
+            titles = titles_of(query, **options)
+        (ranked,) = [(s, p) for s, p in statements if "ts_rank" in s]
+        read = max(_rows_read(node) for node in _nodes(_generic_plan(*ranked)))
+        return titles, "vector @@" in ranked[0], read
+
+    newest = ["Post 59", "Post 58", "Post 57", "Post 56"]
+    titles, looked_up, read = searched("kelp")
+    assert (titles, looked_up) == (newest, False)
+    assert read <= 6  # the four newest and the row that ends the page, not all 60
+    assert searched("kelp krill")[:2] == (["Post 43", "Post 23", "Post 3"], True)
+    german = search.SearchFilters(language="de")
+    assert searched("kelp", filters=german)[:2] == (
+        ["Post 59", "Post 57", "Post 55", "Post 53"],
+        True,
+    )
+    monkeypatch.setattr(search, "WALK_SHARE", 2)  # never walk: the lookup finds the same
+    assert searched("kelp")[:2] == (newest, True)
 
 
 def test_postgresql_looks_up_words_in_the_index_of_recent_documents(

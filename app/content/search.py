@@ -61,7 +61,6 @@ from sqlalchemy import (
     String,
     and_,
     bindparam,
-    case,
     cast,
     column,
     delete,
@@ -830,39 +829,75 @@ def _make_recent_index(connection: Connection) -> int | None:
 class _IndexPlan:
     words: tuple[str, ...] | None  # looked up in the GIN index; None: the whole query
     few_matches: bool  # expected to match fewer than UNBOUNDED_BELOW documents
+    walk: bool = False  # every word is common: read the newest documents in key order
+
+
+# A query whose words are each in a large share of the documents (``report``, a site's own
+# name) has so many matches in a window that reading them all from the GIN index (50,000 for
+# a word in every document: 40 ms at a million posts) costs more than reading the newest
+# documents one by one, in key order, until CANDIDATES of them match: CANDIDATES / share
+# rows, at most 5,000 from WALK_SHARE on. The walk stays inside the first window, so a word
+# the statistics think common, but rare among recent documents, reads no more than the window.
+# Only for searches without filters: a rare category or language would make the walk read
+# most of the window to find few matches.
+WALK_SHARE = 0.1
+
+# What each word is in each configuration (``to_tsvector``: the same answer every time for a
+# configuration, until its dictionaries change, which needs a restart to be seen): read once
+# per process, so a search asks the database one question less.
+_READINGS_KEPT = 4096
+_readings: dict[tuple[str, tuple[str, ...]], tuple[tuple[str, ...], int]] = {}
+
+
+def _word_readings(
+    connection: Connection, words: Sequence[str], configs: Sequence[str]
+) -> dict[str, tuple[tuple[str, ...], int]]:
+    """For each word: its lexemes in any of ``configs``, and in how many configs it has one."""
+    configs = tuple(configs)
+    missing = [w for w in words if (w, configs) not in _readings]
+    if missing:
+        if len(_readings) + len(missing) > _READINGS_KEPT:
+            _readings.clear()
+        found = {
+            word: (tuple(lexemes or ()), in_configs)
+            for word, lexemes, in_configs in connection.execute(
+                _WORD_LEXEMES, {"words": missing, "configs": list(configs)}
+            )
+        }
+        for word in missing:
+            _readings[(word, configs)] = found.get(word, ((), 0))
+    return {w: _readings[(w, configs)] for w in words}
 
 
 def _index_plan(
-    connection: Connection, stats: _SearchStats, parsed: ParsedQuery, configs: Sequence[str]
+    connection: Connection,
+    stats: _SearchStats,
+    parsed: ParsedQuery,
+    configs: Sequence[str],
+    filtered: bool = False,
 ) -> _IndexPlan:
     words = tuple(dict.fromkeys((*parsed.words, *(w for p in parsed.phrases for w in p))))
     if not stats.shares:
         return _IndexPlan(words=None, few_matches=stats.documents < UNBOUNDED_BELOW)
-    readings = {
-        word: (lexemes or (), in_configs)
-        for word, lexemes, in_configs in connection.execute(
-            _WORD_LEXEMES, {"words": list(words), "configs": list(configs)}
-        )
-    }
+    readings = _word_readings(connection, words, configs)
 
     def share(word: str) -> float:
-        lexemes = readings.get(word, ((), 0))[0]
+        lexemes = readings[word][0]
         return min(1.0, sum(stats.shares.get(x, stats.rarer_than) for x in lexemes))
 
     shares = {word: share(word) for word in words}
     # Only a word every reading keeps can stand for the query: a stop word in one language
     # (``of`` in English) would make that reading of the lookup empty, which finds nothing.
-    rarer = tuple(
-        w
-        for w in words
-        if shares[w] <= COMMON_SHARE and readings.get(w, ((), 0))[1] == len(configs)
-    )
-    expected = stats.documents
+    rarer = tuple(w for w in words if shares[w] <= COMMON_SHARE and readings[w][1] == len(configs))
+    share_of_query = 1.0
     for value in shares.values():
-        expected *= value
+        share_of_query *= value
+    expected = stats.documents * share_of_query
+    few_matches = expected < UNBOUNDED_BELOW
     return _IndexPlan(
         words=rarer if rarer and len(rarer) < len(words) else None,
-        few_matches=expected < UNBOUNDED_BELOW,
+        few_matches=few_matches,
+        walk=not filtered and not few_matches and share_of_query >= WALK_SHARE,
     )
 
 
@@ -1068,12 +1103,14 @@ def _pg_ranked(
     rarer_words: int | None,
     floor: int | None,
     candidates: int,
+    walk: bool = False,
 ) -> Select:
     """PostgreSQL's one statement for a page of results, built once per shape: the filters,
     how many words, phrases and excluded words the query has (``query``), the configurations
     it is read in, how many rarer words the index is asked for (None: all), and the window's
     lowest key (``floor``, written into the text so that the planner sees the recent index's
-    own condition). The words go in as parameters (``_query_values``)."""
+    own condition), and whether to read the documents in key order instead of asking the GIN
+    index (``walk``, see WALK_SHARE). The words go in as parameters (``_query_values``)."""
     doc = search_documents.c
     source, conditions = _filtering(shape)
     words, phrases, excluded = (
@@ -1082,7 +1119,9 @@ def _pg_ranked(
     # Evaluated once per search (an InitPlan): written inline, the query's parsing (cast
     # to regconfig is not constant-folded) ran again for every row rechecked and ranked.
     tsquery = select(_pg_tsquery(words, phrases, excluded, configs)).scalar_subquery()
-    if rarer_words is None:
+    if walk:  # in key order (see WALK_SHARE): a function, so not an index condition
+        found = [func.ts_match_vq(doc.vector, tsquery)]
+    elif rarer_words is None:
         found = [doc.vector.op("@@")(tsquery)]
     else:
         rarer = _query_params("r_", "w", rarer_words)
@@ -1090,35 +1129,42 @@ def _pg_ranked(
             doc.vector.op("@@")(select(_pg_tsquery(rarer, (), (), configs)).scalar_subquery()),
             func.ts_match_vq(doc.vector, tsquery),  # a function: not an index condition
         ]
-    # The newest CANDIDATES matches, found in the GIN index and ordered by date without
-    # reading their vectors (a phrase or an exclusion still rechecks each document that has
-    # all the words), within the newest documents from ``floor`` on (see _window_floors) ...
+    # The newest CANDIDATES matches, found in the GIN index and ordered by date, each ranked
+    # as it is read (the vector is at hand in that row: carried through the sort by date, or
+    # fetched again by id afterwards, it cost more than the ranking) within the newest
+    # documents from ``floor`` on (see _window_floors) ...
     bounded = [] if floor is None else [doc.id >= literal_column(str(int(floor)))]
+    title_hit = func.ts_rank(
+        literal_column("'{0,0,0,1}'::float4[]"), doc.vector, tsquery
+    ) > literal(0)
     newest = (
-        select(doc.id)
+        select(
+            doc.id,
+            title_hit.label("title_hit"),
+            func.ts_rank(doc.vector, tsquery).label("rank"),
+        )
         .select_from(source)
         .where(*found, *conditions, *bounded)
         # id + 0: never a walk down the primary key testing every document on the way, which
         # a generic plan (no idea how many match) would choose for a word as rare as one in
-        # a million.
-        .order_by((doc.id + literal_column("0")).desc())
+        # a million; unless that walk is what is asked for.
+        .order_by((doc.id if walk else doc.id + literal_column("0")).desc())
         .limit(candidates)
         .subquery("candidates")
     )
-    # ... and only those are ranked: title hits first, then relevance, then newest.
-    title_hit = func.ts_rank(
-        literal_column("'{0,0,0,1}'::float4[]"), doc.vector, tsquery
-    ) > literal(0)
-    return (
-        select(*_RESULT_COLUMNS, func.count().over().label("candidates"))
-        .select_from(newest.join(search_documents, doc.id == newest.c.id))
-        .order_by(
-            case((title_hit, 1), else_=0).desc(),
-            func.ts_rank(doc.vector, tsquery).desc(),
-            doc.id.desc(),  # newest first is key order (see document_key)
-        )
+    # ... then ordered: title hits first, then relevance, then newest (newest first is key
+    # order, see document_key); only the page's rows are read again, for what they show.
+    page = (
+        select(newest, func.count().over().label("candidates"))
+        .order_by(newest.c.title_hit.desc(), newest.c.rank.desc(), newest.c.id.desc())
         .limit(bindparam("rows"))
         .offset(bindparam("first"))
+        .subquery("page")
+    )
+    return (
+        select(*_RESULT_COLUMNS, page.c.candidates)
+        .select_from(page.join(search_documents, doc.id == page.c.id))
+        .order_by(page.c.title_hit.desc(), page.c.rank.desc(), page.c.id.desc())
     )
 
 
@@ -1153,7 +1199,9 @@ def search(
         # The words the GIN index is asked for: all, or only the rarer ones when some are in
         # most documents (see _index_plan); the whole query then filters what those find.
         stats = _search_stats(connection)
-        plan = _index_plan(connection, stats, parsed, configs)
+        plan = _index_plan(
+            connection, stats, parsed, configs, filtered=shape.language or shape.posts_only
+        )
         rarer = None if plan.words is None else ParsedQuery(words=plan.words)
         query = (len(parsed.words), len(parsed.phrases), len(parsed.excluded))
         values = {
@@ -1165,12 +1213,13 @@ def search(
         }
         # The newest window that holds CANDIDATES matches holds the newest CANDIDATES: most
         # searches read one window; a word rare among recent documents reads a few, the last
-        # one unbounded; a query expected to find few documents reads the whole index at once.
+        # one unbounded; a query expected to find few documents reads the whole index at once;
+        # a query of common words walks the first window (or a small site) in key order.
         floors = () if plan.few_matches else _window_floors(stats)
-        for floor in (*floors, None):
+        for number, floor in enumerate((*floors, None)):
             statement = _pg_ranked(
                 shape, query, tuple(configs), None if rarer is None else len(rarer.words), floor,
-                CANDIDATES,
+                CANDIDATES, plan.walk and number == 0,
             )  # fmt: skip
             rows = db.session.execute(statement, values).all()
             if floor is None or (rows and rows[0].candidates >= CANDIDATES):
