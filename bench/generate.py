@@ -107,12 +107,14 @@ PLACES = [f"{name}{n}" for n in range(9) for name in ("rhine", "danube", "elbe",
 
 
 def search_words(posts: int) -> dict[str, str]:
-    """Queries for the benchmark: one word (1 % of posts), two words, a phrase."""
+    """Queries for the benchmark: one word (1 % of posts), two words, a phrase, and a word
+    in every post."""
     n = posts // 2
     return {
         "one word": TOPICS[n % len(TOPICS)],
         "two words": f"{TOPICS[n % len(TOPICS)]} {PLACES[n % len(PLACES)]}",
         "phrase": f'"state of {TOPICS[n % len(TOPICS)]}"',
+        "word in every post": "report",
     }
 
 
