@@ -1403,9 +1403,6 @@ def _walk_to_first_match(text: str, first: int, lead: int, hit: Callable[[str], 
     return first
 
 
-_WORD = re.compile(r"\w+")
-
-
 def _may_match(text: str, folded_terms: Sequence[str], stemming: bool) -> bool:
     """False when no word of ``text`` can match: in ASCII a word folds to its lower case, and
     a match is the term itself or, stemming, a word sharing its first four letters. Other
