@@ -594,6 +594,22 @@ def test_postgresql_reads_the_newest_documents_in_turn_for_words_in_most_of_them
     assert searched("kelp")[:2] == (newest, True)
 
 
+def test_postgresql_asks_what_a_word_is_once_per_process(app, writer, backend):
+    """What a word is in each text-search configuration never changes for a configuration, so
+    a second search for it sends one statement less and finds the same."""
+    if backend != "postgresql":
+        pytest.skip("SQLite's FTS5 needs no such question")
+    for n in range(3):
+        make_post(writer, title=f"Kelp {n}", body="Kelp forests.")
+    _statistics_read()
+    search._readings.clear()
+    first, asked_first = _searched("kelp forests", "to_tsvector(config, word)")
+    again, asked_again = _searched("kelp forests", "to_tsvector(config, word)")
+    assert (asked_first, asked_again) == (1, 0)
+    assert first == again == ["Kelp 2", "Kelp 1", "Kelp 0"]
+    assert _searched("forests kelp seagrass", "to_tsvector(config, word)")[1] == 1  # a new word
+
+
 def test_postgresql_looks_up_words_in_the_index_of_recent_documents(
     app_factory, backend, monkeypatch
 ):

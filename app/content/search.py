@@ -854,19 +854,26 @@ def _word_readings(
 ) -> dict[str, tuple[tuple[str, ...], int]]:
     """For each word: its lexemes in any of ``configs``, and in how many configs it has one."""
     configs = tuple(configs)
-    missing = [w for w in words if (w, configs) not in _readings]
+    readings: dict[str, tuple[tuple[str, ...], int]] = {}
+    missing = []
+    for word in words:
+        known = _readings.get((word, configs))
+        if known is None:
+            missing.append(word)
+        else:
+            readings[word] = known
     if missing:
-        if len(_readings) + len(missing) > _READINGS_KEPT:
-            _readings.clear()
         found = {
             word: (tuple(lexemes or ()), in_configs)
             for word, lexemes, in_configs in connection.execute(
                 _WORD_LEXEMES, {"words": missing, "configs": list(configs)}
             )
         }
+        if len(_readings) + len(missing) > _READINGS_KEPT:
+            _readings.clear()
         for word in missing:
-            _readings[(word, configs)] = found.get(word, ((), 0))
-    return {w: _readings[(w, configs)] for w in words}
+            readings[word] = _readings[(word, configs)] = found.get(word, ((), 0))
+    return readings
 
 
 def _index_plan(
