@@ -993,6 +993,10 @@ class _Shape:
     def posts_only(self) -> bool:
         return self.category_ids or self.author_id or self.year_range
 
+    @property
+    def filtered(self) -> bool:
+        return self.language or self.posts_only
+
 
 def _shape(filters: SearchFilters, staff: bool) -> _Shape:
     return _Shape(
@@ -1159,11 +1163,15 @@ def _pg_ranked(
         .limit(candidates)
         .subquery("candidates")
     )
+
     # ... then ordered: title hits first, then relevance, then newest (newest first is key
     # order, see document_key); only the page's rows are read again, for what they show.
+    def ranked(rows):
+        return rows.c.title_hit.desc(), rows.c.rank.desc(), rows.c.id.desc()
+
     page = (
         select(newest, func.count().over().label("candidates"))
-        .order_by(newest.c.title_hit.desc(), newest.c.rank.desc(), newest.c.id.desc())
+        .order_by(*ranked(newest))
         .limit(bindparam("rows"))
         .offset(bindparam("first"))
         .subquery("page")
@@ -1171,7 +1179,7 @@ def _pg_ranked(
     return (
         select(*_RESULT_COLUMNS, page.c.candidates)
         .select_from(page.join(search_documents, doc.id == page.c.id))
-        .order_by(page.c.title_hit.desc(), page.c.rank.desc(), page.c.id.desc())
+        .order_by(*ranked(page))
     )
 
 
@@ -1206,9 +1214,7 @@ def search(
         # The words the GIN index is asked for: all, or only the rarer ones when some are in
         # most documents (see _index_plan); the whole query then filters what those find.
         stats = _search_stats(connection)
-        plan = _index_plan(
-            connection, stats, parsed, configs, filtered=shape.language or shape.posts_only
-        )
+        plan = _index_plan(connection, stats, parsed, configs, filtered=shape.filtered)
         rarer = None if plan.words is None else ParsedQuery(words=plan.words)
         query = (len(parsed.words), len(parsed.phrases), len(parsed.excluded))
         values = {
